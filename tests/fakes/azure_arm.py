@@ -1,0 +1,458 @@
+"""ARM resource providers of the fake Azure: ManagedIdentity, ContainerService, Authorization.
+
+Rules follow the real ManagedIdentity RP (DOMAIN.md §2): 20 FICs per identity, the name pattern,
+(issuer, subject) unique per identity, exactly one audience, and 409
+`ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity` when FIC writes on one
+identity overlap. Error messages are the ones the RP documents; the 20-limit code is a guess.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.fakes.azure_state import (
+    AzureState,
+    FederatedCredential,
+    Identity,
+    Json,
+    Reply,
+    ResourceKey,
+    Settings,
+    arm_error,
+    now,
+    resource_key,
+)
+
+MAX_CREDENTIALS_PER_IDENTITY = 20
+CREDENTIAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
+CONCURRENT_WRITES = "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"
+ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+_RG = ("subscriptions", "*", "resourcegroups", "*", "providers")
+_MSI = (*_RG, "microsoft.managedidentity", "userassignedidentities")
+_FIC = (*_MSI, "*", "federatedidentitycredentials")
+_AKS = (*_RG, "microsoft.containerservice", "managedclusters", "*")
+_SUB_MSI = (
+    "subscriptions",
+    "*",
+    "providers",
+    "microsoft.managedidentity",
+    "userassignedidentities",
+)
+
+
+@dataclass(frozen=True)
+class ArmRequest:
+    method: str
+    segments: list[str]
+    query: dict[str, str]  # keys lower-cased
+    body: Json | None
+
+
+Handler = Callable[[ArmRequest, list[str]], Reply]
+
+
+def match(segments: list[str], pattern: tuple[str, ...]) -> list[str] | None:
+    """Captures of the `*` positions, or None; literals compare case-insensitively."""
+    if len(segments) != len(pattern):
+        return None
+    captures = []
+    for segment, literal in zip(segments, pattern, strict=True):
+        if literal == "*":
+            captures.append(segment)
+        elif segment.lower() != literal:
+            return None
+    return captures
+
+
+class Arm:
+    def __init__(self, state: AzureState, settings: Settings) -> None:
+        self.state = state
+        self.settings = settings
+        self.routes: list[tuple[str, tuple[str, ...], Handler]] = [
+            ("GET", _SUB_MSI, self.list_identities),
+            ("GET", _MSI, self.list_identities),
+            ("PUT", (*_MSI, "*"), self.put_identity),
+            ("PATCH", (*_MSI, "*"), self.patch_identity),
+            ("GET", (*_MSI, "*"), self.get_identity),
+            ("DELETE", (*_MSI, "*"), self.delete_identity),
+            ("GET", _FIC, self.list_credentials),
+            ("PUT", (*_FIC, "*"), self.put_credential),
+            ("GET", (*_FIC, "*"), self.get_credential),
+            ("DELETE", (*_FIC, "*"), self.delete_credential),
+            ("GET", _AKS, self.get_cluster),
+        ]
+
+    def handle(self, request: ArmRequest) -> Reply:
+        role_assignments = self.role_assignments(request)
+        if role_assignments is not None:
+            return role_assignments
+        for method, pattern, handler in self.routes:
+            captures = match(request.segments, pattern)
+            if captures is not None and method == request.method:
+                return handler(request, captures)
+        path = "/" + "/".join(request.segments)
+        return arm_error(404, "NotFound", f"The fake has no route for {request.method} {path}.")
+
+    # -- user-assigned identities --------------------------------------------------------------
+
+    def list_identities(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            found = [
+                (f"{i.resource_group.lower()}/{i.name.lower()}", i.to_arm())
+                for key, i in self.state.identities.items()
+                if key[0] == captures[0].lower()
+                and (len(captures) == 1 or key[1] == captures[1].lower())
+            ]
+        return self.page(request, found)
+
+    def put_identity(self, request: ArmRequest, captures: list[str]) -> Reply:
+        body = request.body or {}
+        if not body.get("location"):
+            return arm_error(
+                400, "LocationRequired", "The location property is required for this definition."
+            )
+        with self.state.lock:
+            identity = self.state.identities.get(resource_key(*captures))
+            if identity is not None:
+                identity.tags = dict(body.get("tags") or {})
+                return Reply(200, identity.to_arm())
+            identity = self.state.create_identity(
+                (captures[0], captures[1], captures[2]), body["location"], body.get("tags")
+            )
+            return Reply(201, identity.to_arm())
+
+    def patch_identity(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            identity = self.state.identities.get(resource_key(*captures))
+            if identity is None:
+                return identity_not_found(*captures)
+            if "tags" in (request.body or {}):
+                identity.tags = dict((request.body or {})["tags"] or {})
+            return Reply(200, identity.to_arm())
+
+    def get_identity(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            identity = self.state.identities.get(resource_key(*captures))
+            return Reply(200, identity.to_arm()) if identity else identity_not_found(*captures)
+
+    def delete_identity(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            removed = self.state.identities.pop(resource_key(*captures), None)
+        return Reply(200) if removed else Reply(204)
+
+    # -- federated identity credentials ---------------------------------------------------------
+
+    def list_credentials(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            identity = self.state.identities.get(resource_key(*captures))
+            if identity is None:
+                return parent_not_found()
+            found = [(k, identity.credential_to_arm(c)) for k, c in identity.credentials.items()]
+        return self.page(request, found)
+
+    def get_credential(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            identity = self.state.identities.get(resource_key(*captures[:3]))
+            if identity is None:
+                return parent_not_found()
+            credential = identity.credentials.get(captures[3].lower())
+            if credential is None:
+                return credential_not_found(captures)
+            return Reply(200, identity.credential_to_arm(credential))
+
+    def put_credential(self, request: ArmRequest, captures: list[str]) -> Reply:
+        invalid = invalid_credential(captures[3], request.body or {})
+        if invalid is not None:
+            return invalid
+        properties = (request.body or {})["properties"]
+        return self.exclusive_write(
+            resource_key(*captures[:3]),
+            lambda identity: store_credential(identity, captures[3], properties),
+        )
+
+    def delete_credential(self, request: ArmRequest, captures: list[str]) -> Reply:
+        def delete(identity: Identity) -> Reply:
+            removed = identity.credentials.pop(captures[3].lower(), None)
+            return Reply(200) if removed else Reply(204)
+
+        return self.exclusive_write(resource_key(*captures[:3]), delete)
+
+    def exclusive_write(self, key: ResourceKey, apply: Callable[[Identity], Reply]) -> Reply:
+        """Run one FIC write holding the identity's write marker; overlapping writes get 409."""
+        state = self.state
+        with state.lock:
+            identity = state.identities.get(key)
+            if identity is None:
+                return parent_not_found()
+            stats = state.write_stats(key)
+            stats.attempts += 1
+            stats.in_flight += 1
+            stats.peak = max(stats.peak, stats.in_flight)
+            state.fic_writes_in_flight += 1
+            state.fic_writes_peak = max(state.fic_writes_peak, state.fic_writes_in_flight)
+            if stats.in_flight > 1:
+                stats.conflicts += 1
+                stats.in_flight -= 1
+                state.fic_writes_in_flight -= 1
+                return concurrent_writes(identity.id)
+        try:
+            time.sleep(self.settings.write_latency)
+            with state.lock:
+                identity = state.identities.get(key)
+                return apply(identity) if identity else parent_not_found()
+        finally:
+            with state.lock:
+                stats.in_flight -= 1
+                state.fic_writes_in_flight -= 1
+
+    # -- managed clusters ------------------------------------------------------------------------
+
+    def get_cluster(self, request: ArmRequest, captures: list[str]) -> Reply:
+        with self.state.lock:
+            cluster = self.state.clusters.get(resource_key(*captures))
+        if cluster is None:
+            return resource_not_found(
+                "Microsoft.ContainerService/managedClusters", captures[2], captures[1]
+            )
+        return Reply(200, cluster)
+
+    # -- role assignments ------------------------------------------------------------------------
+
+    def role_assignments(self, request: ArmRequest) -> Reply | None:
+        """`/{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`, else None."""
+        lowered = [s.lower() for s in request.segments]
+        tail = ["providers", "microsoft.authorization", "roleassignments"]
+        at = next((i for i in range(len(lowered)) if lowered[i : i + 3] == tail), None)
+        if at is None or len(lowered) > at + 4:
+            return None
+        scope = "/" + "/".join(request.segments[:at])
+        if len(lowered) == at + 3:
+            return self.list_role_assignments(request, scope) if request.method == "GET" else None
+        name = request.segments[at + 3]
+        assignment_id = f"{scope.rstrip('/')}/providers/{ROLE_ASSIGNMENT_TYPE}/{name}"
+        if request.method == "PUT":
+            return self.put_role_assignment(request, scope, name, assignment_id)
+        with self.state.lock:
+            if request.method == "GET":
+                found = self.state.role_assignments.get(assignment_id.lower())
+                return Reply(200, found) if found else role_assignment_not_found()
+            if request.method == "DELETE":
+                found = self.state.role_assignments.pop(assignment_id.lower(), None)
+                return Reply(200, found) if found else Reply(204)
+        return None
+
+    def list_role_assignments(self, request: ArmRequest, scope: str) -> Reply:
+        wanted = role_assignment_filter(request.query.get("$filter", ""))
+        if wanted is None:
+            return arm_error(
+                400, "BadRequest", "The fake only supports principalId eq '...' and atScope()."
+            )
+        principal_id, at_scope_only = wanted
+        with self.state.lock:
+            found = [
+                (a["id"].lower(), a)
+                for a in self.state.role_assignments.values()
+                if (principal_id is None or a["properties"]["principalId"].lower() == principal_id)
+                and scope_related(a["properties"]["scope"], scope, at_scope_only)
+            ]
+        return self.page(request, sorted(found, key=lambda item: item[0]))
+
+    def put_role_assignment(
+        self, request: ArmRequest, scope: str, name: str, assignment_id: str
+    ) -> Reply:
+        if not GUID.fullmatch(name):
+            return arm_error(
+                400,
+                "InvalidRoleAssignmentId",
+                f"The role assignment ID '{name}' is not valid. "
+                "The role assignment ID must be a GUID.",
+            )
+        properties = (request.body or {}).get("properties") or {}
+        if not properties.get("roleDefinitionId") or not properties.get("principalId"):
+            return arm_error(
+                400, "InvalidRequestContent", "roleDefinitionId and principalId are required."
+            )
+        with self.state.lock:
+            return store_role_assignment(self.state, scope, name, assignment_id, properties)
+
+    # -- paging ----------------------------------------------------------------------------------
+
+    def page(self, request: ArmRequest, items: list[tuple[str, Json]]) -> Reply:
+        """One page of `items` (sort key, resource) after `$skiptoken`, with a `nextLink`."""
+        size = int(request.query.get("$top") or self.settings.page_size)
+        after = decode_token(request.query.get("$skiptoken"))
+        remaining = sorted((i for i in items if after is None or i[0] > after), key=lambda i: i[0])
+        body: Json = {"value": [resource for _, resource in remaining[:size]]}
+        if len(remaining) > size:
+            token = base64.urlsafe_b64encode(remaining[size - 1][0].encode()).decode()
+            path = "/".join(request.segments)
+            api_version = request.query["api-version"]
+            body["nextLink"] = (
+                f"{self.settings.base_url}/{path}?api-version={api_version}&$skiptoken={token}"
+            )
+        return Reply(200, body)
+
+
+def decode_token(token: str | None) -> str | None:
+    return base64.urlsafe_b64decode(token.encode()).decode() if token else None
+
+
+def invalid_credential(name: str, body: Json) -> Reply | None:
+    if not CREDENTIAL_NAME.fullmatch(name):
+        return arm_error(
+            400, "BadRequest", f"Federated Identity Credential name '{name}' is invalid."
+        )
+    properties = body.get("properties") or {}
+    if not properties.get("issuer") or not properties.get("subject"):
+        return arm_error(
+            400, "BadRequest", "Federated Identity Credential from HTTP body has empty properties"
+        )
+    audiences = properties.get("audiences")
+    if not isinstance(audiences, list) or len(audiences) != 1:
+        return arm_error(
+            400, "BadRequest", "Federated identity credentials must have exactly one audience."
+        )
+    return None
+
+
+def store_credential(identity: Identity, name: str, properties: Json) -> Reply:
+    issuer, subject = properties["issuer"], properties["subject"]
+    existing = identity.credentials.get(name.lower())
+    for other in identity.credentials.values():
+        if other is not existing and (other.issuer, other.subject) == (issuer, subject):
+            return arm_error(
+                400,
+                "BadRequest",
+                "Issuer and subject combination already exists for this Managed Identity.",
+            )
+    if existing is None and len(identity.credentials) >= MAX_CREDENTIALS_PER_IDENTITY:
+        return arm_error(
+            400,
+            "BadRequest",
+            f"Too many Federated Identity Credentials for the managed identity '{identity.id}'. "
+            f"At most {MAX_CREDENTIALS_PER_IDENTITY} are supported per managed identity.",
+        )
+    if existing is not None:
+        existing.issuer, existing.subject = issuer, subject
+        existing.audiences = list(properties["audiences"])
+        return Reply(200, identity.credential_to_arm(existing))
+    created = FederatedCredential(name, issuer, subject, list(properties["audiences"]), now())
+    identity.credentials[name.lower()] = created
+    return Reply(201, identity.credential_to_arm(created))
+
+
+def store_role_assignment(
+    state: AzureState, scope: str, name: str, assignment_id: str, properties: Json
+) -> Reply:
+    principal_id, role = properties["principalId"].lower(), properties["roleDefinitionId"].lower()
+    existing = state.role_assignments.get(assignment_id.lower())
+    for other in state.role_assignments.values():
+        same = (
+            other["properties"]["principalId"].lower() == principal_id
+            and other["properties"]["roleDefinitionId"].lower() == role
+            and other["properties"]["scope"].lower() == scope.lower()
+        )
+        if same:
+            if other is existing:
+                return Reply(201, existing)
+            return arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
+    if existing is not None:
+        return arm_error(
+            400,
+            "RoleAssignmentUpdateNotPermitted",
+            "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+        )
+    created = role_assignment(scope, name, properties)
+    state.role_assignments[assignment_id.lower()] = created
+    return Reply(201, created)
+
+
+def role_assignment(scope: str, name: str, properties: Json) -> Json:
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return {
+        "id": f"{scope.rstrip('/')}/providers/{ROLE_ASSIGNMENT_TYPE}/{name}",
+        "name": name,
+        "type": ROLE_ASSIGNMENT_TYPE,
+        "properties": {
+            "scope": scope,
+            "roleDefinitionId": properties["roleDefinitionId"],
+            "principalId": properties["principalId"],
+            "principalType": properties.get("principalType") or "ServicePrincipal",
+            "description": properties.get("description"),
+            "createdOn": stamp,
+            "updatedOn": stamp,
+        },
+    }
+
+
+def role_assignment_filter(text: str) -> tuple[str | None, bool] | None:
+    """(principal id or None, at-scope-only) from a `$filter`, or None when unsupported."""
+    principal_id, at_scope_only = None, False
+    for clause in (
+        c.strip() for c in re.split(r"\s+and\s+", text.strip(), flags=re.I) if c.strip()
+    ):
+        by_principal = re.fullmatch(
+            r"(?:principalId\s+eq\s+|assignedTo\()'([^']*)'\)?", clause, re.I
+        )
+        if by_principal:
+            principal_id = by_principal.group(1).lower()
+        elif clause.lower() == "atscope()":
+            at_scope_only = True
+        else:
+            return None
+    return principal_id, at_scope_only
+
+
+def scope_related(assignment_scope: str, scope: str, at_scope_only: bool) -> bool:
+    """ARM lists assignments at or above a scope, and below it too unless `atScope()`."""
+    assigned, asked = assignment_scope.lower().rstrip("/"), scope.lower().rstrip("/")
+    at_or_above = asked == assigned or asked.startswith(assigned + "/")
+    return at_or_above or (not at_scope_only and assigned.startswith(asked + "/"))
+
+
+def resource_not_found(resource_type: str, name: str, resource_group: str) -> Reply:
+    return arm_error(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{resource_type}/{name}' under resource group '{resource_group}' "
+        "was not found. "
+        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
+
+
+def identity_not_found(subscription: str, resource_group: str, name: str) -> Reply:
+    return resource_not_found(
+        "Microsoft.ManagedIdentity/userAssignedIdentities", name, resource_group
+    )
+
+
+def parent_not_found() -> Reply:
+    return arm_error(404, "ResourceNotFound", "The parent user-assigned identity does not exist.")
+
+
+def credential_not_found(captures: list[str]) -> Reply:
+    resource_type = "Microsoft.ManagedIdentity/userAssignedIdentities"
+    return resource_not_found(
+        resource_type, f"{captures[2]}/federatedIdentityCredentials/{captures[3]}", captures[1]
+    )
+
+
+def role_assignment_not_found() -> Reply:
+    return arm_error(404, "RoleAssignmentNotFound", "The role assignment was not found.")
+
+
+def concurrent_writes(identity_id: str) -> Reply:
+    return arm_error(
+        409,
+        CONCURRENT_WRITES,
+        "Too many Federated Identity Credentials are written concurrently for the managed identity "
+        f"'{identity_id.lower()}'. Concurrent Federated Identity Credentials writes under the same "
+        "managed identity are not supported.",
+    )
