@@ -1,0 +1,1 @@
+"""wi-migrate: move Kubernetes workloads from AAD Pod Identity to Azure Workload Identity."""

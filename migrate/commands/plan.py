@@ -1,0 +1,45 @@
+"""wi-migrate plan: the dry-run migration plan of a manifests repo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from migrate import report
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from migrate.planner import plan as make_plan
+from migrate.sources import manifests
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(report.FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people, json/yaml for tools, markdown for a PR.",
+)
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 2 when the plan has changes (and no errors), like terraform plan.",
+)
+@planning_options
+def command(paths: tuple[str, ...], output: str, exit_code: bool, **options: Any) -> int:
+    """Plan the migration of the manifests in PATH (files, folders, or - for stdin).
+
+    Nothing is written. Errors in the plan exit 1.
+    """
+    plan = make_plan(manifests.read(paths, options["default_namespace"]), settings(**options))
+    if output == "table":
+        report.table(plan, Console(width=max(Console().width, 100)))
+    else:
+        click.echo(report.text(plan, output), nl=False)
+    if plan.errors:
+        return EXIT_ERROR
+    return EXIT_CHANGES if exit_code and plan.actions else EXIT_OK

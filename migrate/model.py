@@ -1,0 +1,229 @@
+"""The inventory: frozen records of what a source (files or a cluster) holds.
+
+Every record carries its origins: where it was read (file + line, or an object
+reference + resourceVersion). A record defined in a base and patched in an overlay
+has several origins, the defining one first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Pairs = tuple[tuple[str, str], ...]
+"""An ordered string mapping (labels, annotations) that stays hashable."""
+
+PI_GROUP = "aadpodidentity.k8s.io"
+PI_LABEL = "aadpodidbinding"
+WI_USE_LABEL = "azure.workload.identity/use"
+WI_CLIENT_ID = "azure.workload.identity/client-id"
+WI_TENANT_ID = "azure.workload.identity/tenant-id"
+WI_PROXY_SIDECAR = "azure.workload.identity/inject-proxy-sidecar"
+WI_PROXY_PORT = "azure.workload.identity/proxy-sidecar-port"
+FIC_AUDIENCE = "api://AzureADTokenExchange"
+NAMESPACED_BEHAVIOR = "aadpodidentity.k8s.io/Behavior"
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """Where a record was read: a file and line, or a cluster object and its version."""
+
+    file: str = ""  # path relative to the scanned root, "-" for stdin, "" for the cluster
+    line: int = 0  # 1-based; 0 when unknown
+    document: int = 0  # index of the YAML document in the file
+    ref: str = ""  # "Kind/namespace/name" for a cluster object
+    version: str = ""  # short sha256 of the file, or the object's resourceVersion
+
+    def __str__(self) -> str:
+        if self.file:
+            return f"{self.file}:{self.line}" if self.line else self.file
+        return self.ref or "-"
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    kind: str
+    name: str
+    namespace: str = ""  # "" for cluster-scoped kinds
+    api_version: str = ""
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class AzureIdentity:
+    name: str
+    namespace: str
+    type: int  # 0 user-assigned managed identity, 1 SP + secret, 2 SP + certificate
+    resource_id: str
+    client_id: str
+    tenant_id: str
+    secret_ref: str  # "namespace/name" of the clientPassword Secret; never its content
+    namespaced: bool  # annotation aadpodidentity.k8s.io/Behavior: namespaced
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("AzureIdentity", self.name, self.namespace, f"{PI_GROUP}/v1")
+
+
+@dataclass(frozen=True)
+class AzureIdentityBinding:
+    name: str
+    namespace: str
+    identity: str  # name of an AzureIdentity in the binding's namespace
+    selector: str
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("AzureIdentityBinding", self.name, self.namespace, f"{PI_GROUP}/v1")
+
+
+@dataclass(frozen=True)
+class AzurePodIdentityException:
+    name: str
+    namespace: str
+    pod_labels: Pairs
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("AzurePodIdentityException", self.name, self.namespace, f"{PI_GROUP}/v1")
+
+
+@dataclass(frozen=True)
+class AzureAssignedIdentity:
+    """Runtime state written by MIC: evidence that a pod really uses an identity."""
+
+    name: str
+    namespace: str
+    identity: str  # "namespace/name" of the AzureIdentity
+    binding: str  # "namespace/name" of the AzureIdentityBinding
+    pod: str  # "namespace/name" of the pod
+    node: str
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """An object with a pod template (or a Pod) and what the migration needs of it."""
+
+    kind: str
+    api_version: str
+    name: str
+    namespace: str
+    template_path: tuple[str, ...]  # keys from the document root to the pod template
+    labels: Pairs  # pod template labels
+    selector_labels: Pairs  # spec.selector.matchLabels (immutable)
+    service_account: str  # "" when the pod uses the default ServiceAccount
+    secret_provider_classes: tuple[str, ...]  # CSI secrets-store volumes
+    host_network: bool
+    managed_by: str  # "helm", "flux", "argocd" or ""
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.name, self.namespace, self.api_version)
+
+    @property
+    def selector(self) -> str:
+        return dict(self.labels).get(PI_LABEL, "")
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    name: str
+    namespace: str
+    annotations: Pairs
+    image_pull_secrets: tuple[str, ...]
+    automount: bool | None
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("ServiceAccount", self.name, self.namespace, "v1")
+
+
+@dataclass(frozen=True)
+class RoleBinding:
+    """A RoleBinding or ClusterRoleBinding, with the ServiceAccounts it names."""
+
+    kind: str
+    name: str
+    namespace: str  # "" for a ClusterRoleBinding
+    service_accounts: tuple[str, ...]  # "namespace/name" of each ServiceAccount subject
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.name, self.namespace, "rbac.authorization.k8s.io/v1")
+
+
+@dataclass(frozen=True)
+class SecretProviderClass:
+    name: str
+    namespace: str
+    use_pod_identity: bool
+    client_id: str
+    origins: tuple[Origin, ...]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(
+            "SecretProviderClass", self.name, self.namespace, "secrets-store.csi.x-k8s.io/v1"
+        )
+
+
+@dataclass(frozen=True)
+class PIComponent:
+    """A piece of the Pod Identity installation (NMI, MIC, their RBAC, CRDs, leftovers)."""
+
+    ref: ObjectRef
+    component: str  # "nmi", "mic", "crd", "exception", "config" or "rbac"
+    install: str  # "raw", "helm" or "addon"
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class ExistingCredential:
+    """A federated identity credential that already exists in Azure."""
+
+    identity_resource_id: str
+    name: str
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    identities: tuple[AzureIdentity, ...] = ()
+    bindings: tuple[AzureIdentityBinding, ...] = ()
+    exceptions: tuple[AzurePodIdentityException, ...] = ()
+    assigned: tuple[AzureAssignedIdentity, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    service_accounts: tuple[ServiceAccount, ...] = ()
+    role_bindings: tuple[RoleBinding, ...] = ()
+    secret_provider_classes: tuple[SecretProviderClass, ...] = ()
+    components: tuple[PIComponent, ...] = ()
+    credentials: tuple[ExistingCredential, ...] = ()
+    # problems the source met while reading (invalid YAML, Helm templates, ...)
+    findings: tuple[Finding, ...] = field(default=())
+    source: str = ""  # what was read: a path, "-", or "cluster:<context>"
+    # every file or object read: path or "Kind/namespace/name" -> sha256 prefix / resourceVersion
+    fingerprints: Pairs = ()
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # "error", "warning" or "info"
+    origin: Origin
+    message: str
+    hint: str
+    subject: str = ""  # the object it is about, e.g. "AzureIdentityBinding/ns/name"

@@ -1,0 +1,82 @@
+"""Names the migration creates: ServiceAccounts and federated credentials (DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from collections.abc import Container, Mapping
+
+from migrate.errors import UserError
+
+FIC_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-_]{2,119}$")
+FIC_MAX = 120
+SA_MAX = 253  # a ServiceAccount name is a DNS-1123 subdomain
+SA_FIELDS = ("selector", "namespace")
+FIC_FIELDS = ("cluster", "namespace", "service_account", "selector", "identity")
+UAMI_ID = re.compile(
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourcegroups/(?P<resource_group>[^/]+)"
+    r"/providers/microsoft\.managedidentity/userassignedidentities/(?P<name>[^/]+)/?$",
+    re.IGNORECASE,
+)
+
+
+def check_template(option: str, template: str, fields: tuple[str, ...]) -> None:
+    """Validate a name template at the edge: only known {fields}."""
+    try:
+        used = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as e:
+        raise UserError(f"{option} {template!r}: {e}", "use {field} placeholders") from None
+    unknown = [name for name in used if name not in fields]
+    if unknown:
+        raise UserError(
+            f"{option} {template!r}: unknown field {{{unknown[0]}}}",
+            "available fields: " + ", ".join("{" + f + "}" for f in fields),
+        )
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    return template.format(**values)
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def dns_subdomain(text: str, fallback: str = "workload-identity") -> str:
+    name = re.sub(r"[^a-z0-9.-]+", "-", text.lower())
+    name = re.sub(r"-{2,}", "-", name).strip("-.")
+    if len(name) > SA_MAX:
+        name = name[: SA_MAX - 9].rstrip("-.") + "-" + short_hash(text)
+    return name or fallback
+
+
+def unique(name: str, taken: Container[str]) -> str:
+    """NAME, or NAME-wi, NAME-wi-2, ... : the first one not taken."""
+    if name not in taken:
+        return name
+    candidates = [f"{name}-wi"] + [f"{name}-wi-{n}" for n in range(2, 1000)]
+    return next(c for c in candidates if c not in taken)
+
+
+def credential_name(wanted: str) -> str:
+    """Fit a federated credential name to Azure's rule, with a stable hash when cut."""
+    name = re.sub(r"[^a-zA-Z0-9_-]+", "-", wanted).strip("-_")
+    if not name or not name[0].isalnum():
+        name = "fic-" + name
+    if len(name) < 3:
+        name = (name + "-fic")[:FIC_MAX]
+    if len(name) > FIC_MAX:
+        name = name[: FIC_MAX - 9].rstrip("-_") + "-" + short_hash(wanted)
+    return name
+
+
+def identity_name(text: str) -> str:
+    """A user-assigned identity name (3-128 chars, letters, digits, - and _)."""
+    name = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-_")
+    return (name if len(name) >= 3 else f"{name}-identity".strip("-"))[:128]
+
+
+def parse_identity_id(resource_id: str) -> dict[str, str] | None:
+    match = UAMI_ID.match(resource_id.strip())
+    return match.groupdict() if match else None

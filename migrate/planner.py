@@ -1,0 +1,366 @@
+"""plan(): the mapping rules of DESIGN.md §4, a pure function of (Inventory, Settings)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from migrate import credentials, findings, retirement
+from migrate.identities import Identities
+from migrate.model import (
+    PI_LABEL,
+    WI_CLIENT_ID,
+    WI_PROXY_PORT,
+    WI_PROXY_SIDECAR,
+    WI_TENANT_ID,
+    WI_USE_LABEL,
+    AzureIdentity,
+    AzureIdentityBinding,
+    Finding,
+    Inventory,
+    ObjectRef,
+    Origin,
+    Workload,
+)
+from migrate.plan import (
+    STAGES,
+    Action,
+    AddBindingSubject,
+    AnnotateServiceAccount,
+    CreateFederatedCredential,
+    CreateManagedIdentity,
+    CreateServiceAccount,
+    DeleteObject,
+    ManagedIdentity,
+    Plan,
+    RemovePodLabel,
+    SetSecretProviderClientID,
+    Settings,
+    SwitchWorkload,
+)
+from migrate.service_accounts import Choice, ServiceAccounts
+
+ACTION_ORDER = (
+    CreateManagedIdentity,
+    CreateFederatedCredential,
+    CreateServiceAccount,
+    AnnotateServiceAccount,
+    AddBindingSubject,
+    SwitchWorkload,
+    SetSecretProviderClientID,
+    RemovePodLabel,
+    DeleteObject,
+)
+IMMUTABLE_TEMPLATES = ("Pod", "Job")
+
+
+@dataclass(frozen=True)
+class Group:
+    """The pod templates of one namespace that carry one aadpodidbinding selector."""
+
+    namespace: str
+    selector: str
+    workloads: tuple[Workload, ...]
+
+    @property
+    def origins(self) -> tuple[Origin, ...]:
+        return tuple(w.origins[0] for w in self.workloads)
+
+
+def plan(inventory: Inventory, settings: Settings) -> Plan:
+    planner = _Planner(inventory, settings)
+    planner.run()
+    actions = sorted(
+        planner.actions,
+        key=lambda a: (STAGES.index(a.stage), ACTION_ORDER.index(type(a))),
+    )
+    return Plan(
+        settings=settings,
+        source=inventory.source,
+        actions=tuple(actions),
+        findings=tuple(inventory.findings) + tuple(planner.findings),
+        fingerprints=inventory.fingerprints,
+    )
+
+
+class _Planner:
+    def __init__(self, inventory: Inventory, settings: Settings) -> None:
+        self.inventory = inventory
+        self.settings = settings
+        self.actions: list[Action] = []
+        self.findings: list[Finding] = []
+        self.identities = Identities(inventory, settings, self.actions, self.findings)
+        self.accounts = ServiceAccounts(inventory, settings)
+        self.credentials = credentials.Credentials(inventory, settings)
+        self._spc_done: set[tuple[str, str]] = set()
+
+    def run(self) -> None:
+        for group in self._groups():
+            self._migrate(group)
+        credential_actions, credential_findings = self.credentials.finish()
+        self.actions.extend(credential_actions)
+        self.findings.extend(credential_findings)
+        self.findings.extend(retirement.unused_bindings(self.inventory))
+        self.actions.extend(retirement.pod_identity_objects(self.inventory))
+        self.actions.extend(retirement.uninstall(self.inventory))
+        self.findings.extend(retirement.installation_findings(self.inventory))
+        self.findings.extend(self._secret_provider_findings())
+
+    def _groups(self) -> list[Group]:
+        grouped: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        for workload in self.inventory.workloads:
+            if not workload.selector:
+                continue
+            exception = self._exception_for(workload)
+            if exception:
+                self.findings.append(exception)
+                continue
+            grouped[(workload.namespace, workload.selector)].append(workload)
+        return [Group(ns, sel, tuple(ws)) for (ns, sel), ws in sorted(grouped.items())]
+
+    def _exception_for(self, workload: Workload) -> Finding | None:
+        labels = set(workload.labels)
+        for exception in self.inventory.exceptions:
+            if exception.namespace == workload.namespace and labels & set(exception.pod_labels):
+                return findings.make(
+                    "exception-matched",
+                    workload.origins[0],
+                    f"{workload.ref} matches AzurePodIdentityException "
+                    f"{exception.namespace}/{exception.name}: its pods bypass NMI and are not "
+                    "migrated",
+                    "if the pods need an Azure identity, remove them from the exception and plan "
+                    "again; otherwise drop their aadpodidbinding label by hand",
+                    str(workload.ref),
+                )
+        return None
+
+    def _migrate(self, group: Group) -> None:
+        pairs = self._bindings(group)
+        if not pairs:
+            return
+        resolved = [(b, i, self.identities.resolve(i)) for b, i in pairs]
+        usable = [(b, m) for b, _, m in resolved if m is not None]
+        if not usable:
+            return
+        choice = self.accounts.choose(group.namespace, group.selector, group.workloads)
+        self.findings.extend(choice.findings)
+        primary = usable[0][1]
+        identity = next(i for _, i, m in resolved if m is primary)
+        self._service_account(group, choice, primary, identity)
+        for _, managed in usable:
+            self.credentials.want(
+                managed, group.namespace, choice.name, group.origins, group.selector
+            )
+        if len(usable) > 1:
+            self.findings.append(self._several(group, usable))
+        for workload in group.workloads:
+            self._switch(workload, choice.name, primary)
+            self._retire_label(workload)
+
+    def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
+        """Bindings that serve the group, each with its AzureIdentity (DESIGN.md §4 rule 1)."""
+        found = []
+        for binding in self.inventory.bindings:
+            if binding.selector != group.selector:
+                continue
+            identity = self.identities.lookup(binding.namespace, binding.identity)
+            if identity is None:
+                self.identities.report_missing(binding)
+                continue
+            namespaced = identity.namespaced or self.settings.force_namespaced
+            if binding.namespace != group.namespace:
+                if namespaced:
+                    continue
+                self.findings.append(_cross_namespace(group, binding))
+            found.append((binding, identity))
+        if not found:
+            self.findings.append(self._without_binding(group))
+        return sorted(found, key=lambda pair: (pair[0].namespace, pair[0].name))
+
+    def _without_binding(self, group: Group) -> Finding:
+        return findings.make(
+            "label-without-binding",
+            group.origins[0],
+            f"{len(group.workloads)} workload(s) in {group.namespace} carry "
+            f"{PI_LABEL}: {group.selector} but no AzureIdentityBinding with that selector "
+            f"serves namespace {group.namespace}; nothing is planned for them",
+            "add the binding's manifest to the paths you plan (it may live in another repo), "
+            "or plan against the cluster with --cluster",
+            f"selector {group.selector}",
+        )
+
+    def _service_account(
+        self, group: Group, choice: Choice, managed: ManagedIdentity, identity: AzureIdentity
+    ) -> None:
+        annotations = [(WI_CLIENT_ID, managed.client_id)]
+        if identity.tenant_id:
+            annotations.append((WI_TENANT_ID, identity.tenant_id))
+        ref = ObjectRef("ServiceAccount", choice.name, group.namespace, "v1")
+        if choice.create:
+            self.actions.append(
+                CreateServiceAccount(
+                    "prepare",
+                    ref,
+                    managed,
+                    tuple(annotations),
+                    choice.image_pull_secrets,
+                    choice.automount,
+                    group.workloads[0].origins[0].file,
+                    group.origins,
+                )
+            )
+        else:
+            current = dict(choice.existing.annotations) if choice.existing else {}
+            missing = tuple((k, v) for k, v in annotations if current.get(k) != v or not v)
+            if missing:
+                caused = group.origins + (choice.existing.origins if choice.existing else ())
+                self.actions.append(
+                    AnnotateServiceAccount("prepare", ref, managed, missing, caused)
+                )
+        for role_binding in choice.role_bindings:
+            self.actions.append(
+                AddBindingSubject("prepare", role_binding.ref, ref, role_binding.origins)
+            )
+
+    def _switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> None:
+        labels = dict(workload.labels)
+        wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
+        annotations: tuple[tuple[str, str], ...] = ()
+        if self.settings.proxy_sidecar:
+            annotations = self._proxy_sidecar(workload)
+        if workload.kind in IMMUTABLE_TEMPLATES and (
+            wanted_labels or workload.service_account != account
+        ):
+            self.findings.append(_immutable(workload))
+        if wanted_labels or annotations or workload.service_account != account:
+            self.actions.append(
+                SwitchWorkload(
+                    "switch",
+                    workload.ref,
+                    workload.template_path,
+                    account,
+                    wanted_labels,
+                    annotations,
+                    workload.origins,
+                )
+            )
+        for name in workload.secret_provider_classes:
+            self._secret_provider(workload, name, managed)
+
+    def _proxy_sidecar(self, workload: Workload) -> tuple[tuple[str, str], ...]:
+        if workload.host_network:
+            self.findings.append(
+                findings.make(
+                    "proxy-sidecar-host-network",
+                    workload.origins[0],
+                    f"{workload.ref} runs with hostNetwork: the webhook rejects the proxy "
+                    "sidecar for it, so it is not added",
+                    "move the application to an SDK that supports workload identity before "
+                    "switching this workload, or drop hostNetwork",
+                    str(workload.ref),
+                )
+            )
+            return ()
+        self.findings.append(
+            findings.make(
+                "proxy-sidecar",
+                workload.origins[0],
+                f"{workload.ref} gets the migration proxy sidecar: upstream says it is not for "
+                "production; it needs a privileged init container and ignores requests that "
+                "pick an identity by resource id",
+                "check that Pod Security / Gatekeeper admit the init container; plan the SDK "
+                "upgrade that lets you remove the sidecar",
+                str(workload.ref),
+            )
+        )
+        return ((WI_PROXY_SIDECAR, "true"), (WI_PROXY_PORT, str(self.settings.proxy_sidecar_port)))
+
+    def _secret_provider(self, workload: Workload, name: str, managed: ManagedIdentity) -> None:
+        key = (workload.namespace, name)
+        spc = next(
+            (s for s in self.inventory.secret_provider_classes if (s.namespace, s.name) == key),
+            None,
+        )
+        if spc is None or not spc.use_pod_identity or key in self._spc_done:
+            return
+        self._spc_done.add(key)
+        self.actions.append(
+            SetSecretProviderClientID(
+                "switch", spc.ref, managed.client_id, managed, spc.origins + workload.origins
+            )
+        )
+
+    def _secret_provider_findings(self) -> list[Finding]:
+        return [
+            findings.make(
+                "unused-secret-provider-class",
+                spc.origins[0],
+                f'SecretProviderClass {spc.namespace}/{spc.name} has usePodIdentity: "true" but '
+                "no migrated workload mounts it",
+                "set parameters.clientID to the identity's client id and usePodIdentity: "
+                '"false" when the pods that mount it move to workload identity',
+                str(spc.ref),
+            )
+            for spc in self.inventory.secret_provider_classes
+            if spc.use_pod_identity and (spc.namespace, spc.name) not in self._spc_done
+        ]
+
+    def _retire_label(self, workload: Workload) -> None:
+        if PI_LABEL in dict(workload.selector_labels):
+            self.findings.append(
+                findings.make(
+                    "label-in-selector",
+                    workload.origins[0],
+                    f"{workload.ref}: {PI_LABEL} is also in spec.selector.matchLabels, which is "
+                    "immutable; the label stays on the pod template (it does nothing once the "
+                    "bindings are gone)",
+                    "to drop it, re-create the workload with a selector without the label "
+                    "(delete with --cascade=orphan, then apply the new selector)",
+                    str(workload.ref),
+                )
+            )
+            return
+        self.actions.append(
+            RemovePodLabel(
+                "retire", workload.ref, workload.template_path, PI_LABEL, workload.origins
+            )
+        )
+
+    def _several(
+        self, group: Group, usable: list[tuple[AzureIdentityBinding, ManagedIdentity]]
+    ) -> Finding:
+        names = ", ".join(f"{b.namespace}/{b.identity}" for b, _ in usable)
+        return findings.make(
+            "multiple-identities",
+            group.origins[0],
+            f"pods with {PI_LABEL}: {group.selector} in {group.namespace} use {len(usable)} "
+            f"identities ({names}); each gets a federated credential, and the ServiceAccount's "
+            f"client-id is the first ({usable[0][1].name})",
+            "the application must pass the client id of the identity it wants for the others "
+            "(e.g. ManagedIdentityCredential(client_id=...) or AZURE_CLIENT_ID per call)",
+            f"selector {group.selector}",
+        )
+
+
+def _cross_namespace(group: Group, binding: AzureIdentityBinding) -> Finding:
+    return findings.make(
+        "cross-namespace-binding",
+        binding.origins[0],
+        f"pods in {group.namespace} use AzureIdentityBinding {binding.namespace}/{binding.name} "
+        f"from namespace {binding.namespace}; the federated credential trusts ServiceAccounts "
+        f"in {group.namespace}",
+        "nothing to do; to forbid such use in Pod Identity, annotate the AzureIdentity "
+        "aadpodidentity.k8s.io/Behavior: namespaced",
+        str(binding.ref),
+    )
+
+
+def _immutable(workload: Workload) -> Finding:
+    return findings.make(
+        "immutable-pod-template",
+        workload.origins[0],
+        f"{workload.ref}: a {workload.kind}'s pod template cannot be changed in place",
+        f"delete and re-create the {workload.kind} with the new template "
+        "(kubectl replace --force, or let the next run pick it up)",
+        str(workload.ref),
+    )

@@ -1,0 +1,158 @@
+"""Finding manifest files, and parsing them into documents that keep their lines.
+
+Parsing uses PyYAML's C loader; each document keeps its node tree so that a line can
+be found for any key without a second parse (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrate.errors import UserError
+
+try:  # pragma: no cover - the C loader is there wherever PyYAML ships wheels
+    Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    Loader = yaml.SafeLoader
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform"}
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as shown to the user: relative to the scanned root, or "-"
+    full_path: str  # on disk ("" for stdin)
+    data: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()[:16]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8-sig", errors="replace")
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str
+    index: int
+    line: int  # 1-based line of the document's first node
+    data: Any
+    node: yaml.Node
+
+
+class ParseError(Exception):
+    def __init__(self, file: str, line: int, problem: str) -> None:
+        super().__init__(f"{file}:{line}: {problem}")
+        self.file, self.line, self.problem = file, line, problem
+
+
+def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
+    """Every YAML file under PATHS (files, directories, or "-" for stdin), sorted."""
+    for given in paths:
+        if given == STDIN:
+            yield SourceFile(STDIN, "", sys.stdin.buffer.read())
+            continue
+        root = Path(given)
+        if root.is_file():
+            yield SourceFile(str(root), str(root), _read(root))
+        elif root.is_dir():
+            for full in _yaml_files(root):
+                yield SourceFile(str(full), str(full), _read(full))
+        else:
+            raise UserError(f"{given}: no such file or directory", "pass a file, a folder or -")
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        found.extend(Path(folder, n) for n in names if n.endswith(YAML_SUFFIXES))
+    return sorted(found)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise UserError(
+            f"{path}: cannot read: {e.strerror}", "check the file's permissions"
+        ) from None
+
+
+def parse(file: str, text: str) -> list[Document]:
+    """All documents of a YAML stream, with their nodes; raises ParseError."""
+    loader = Loader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover
+                continue
+            data = loader.construct_document(node)
+            docs.append(Document(file, len(docs), node.start_mark.line + 1, data, node))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise ParseError(file, mark.line + 1 if mark else 0, e.problem or str(e)) from None
+    except yaml.YAMLError as e:  # pragma: no cover - errors without a mark
+        raise ParseError(file, 0, str(e)) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def child(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v  # type: ignore[no-any-return]
+    return None
+
+
+def node_at(node: yaml.Node, path: Sequence[str]) -> yaml.Node | None:
+    current: yaml.Node | None = node
+    for key in path:
+        if current is None:
+            return None
+        current = child(current, key)
+    return current
+
+
+def line_at(doc: Document, path: Sequence[str]) -> int:
+    """Line of the deepest node found along PATH (the document's line at worst)."""
+    current, line = doc.node, doc.line
+    for key in path:
+        if not isinstance(current, yaml.MappingNode):
+            break
+        for k, v in current.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                current, line = v, k.start_mark.line + 1
+                break
+        else:
+            break
+    return line
+
+
+def mentions(node: yaml.Node, needle: str) -> Iterator[tuple[int, str, bool]]:
+    """(line, text, is_key) of every scalar (key or value) containing NEEDLE."""
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, is_key = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if needle in current.value:
+                yield current.start_mark.line + 1, current.value, is_key
+        elif isinstance(current, yaml.MappingNode):
+            for k, v in reversed(current.value):
+                stack.extend(((v, False), (k, True)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, False) for item in reversed(current.value))

@@ -1,0 +1,54 @@
+"""The namespace kustomize gives objects that do not name one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from migrate.sources.files import Loader
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+class Namespaces:
+    """Nearest `kustomization.yaml` with a `namespace:` above a file, up to the scan root."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self._roots = [r.resolve() for r in roots]
+        self._cache: dict[Path, str] = {}
+
+    def for_file(self, full_path: str) -> str:
+        if not full_path:
+            return ""
+        folder = Path(full_path).resolve().parent
+        return self._for_folder(folder, self._root_of(folder))
+
+    def _root_of(self, folder: Path) -> Path:
+        for root in self._roots:
+            if folder == root or root in folder.parents:
+                return root
+        return folder
+
+    def _for_folder(self, folder: Path, root: Path) -> str:
+        if folder not in self._cache:
+            own = _declared(folder)
+            if own or folder == root or folder.parent == folder:
+                self._cache[folder] = own
+            else:
+                self._cache[folder] = self._for_folder(folder.parent, root)
+        return self._cache[folder]
+
+
+def _declared(folder: Path) -> str:
+    for name in KUSTOMIZATION_NAMES:
+        path = folder / name
+        if path.is_file():
+            try:
+                data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=Loader)
+            except (OSError, yaml.YAMLError):
+                return ""
+            if isinstance(data, dict) and isinstance(data.get("namespace"), str):
+                return str(data["namespace"])
+            return ""
+    return ""
