@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from migrate.commands import COMMANDS
+from migrate.commands import all_commands
 from migrate.errors import EXIT_INTERRUPTED, UserError
 
 
@@ -22,7 +22,7 @@ def group() -> None:
     """
 
 
-for command in COMMANDS:
+for command in all_commands():
     group.add_command(command)
 
 

@@ -10,8 +10,7 @@ from rich.console import Console
 from migrate import report
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from migrate.planner import plan as make_plan
-from migrate.sources import manifests
+from migrate.pipeline import plan_manifests
 
 
 @click.command("plan")
@@ -35,7 +34,7 @@ def command(paths: tuple[str, ...], output: str, exit_code: bool, **options: Any
 
     Nothing is written. Errors in the plan exit 1.
     """
-    plan = make_plan(manifests.read(paths, options["default_namespace"]), settings(**options))
+    plan = plan_manifests(paths, settings(**options), options["default_namespace"])
     if output == "table":
         report.table(plan, Console(width=max(Console().width, 100)))
     else:
