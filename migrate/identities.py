@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migrate import findings, names
-from migrate.model import AzureIdentity, AzureIdentityBinding, Finding, Inventory
+from migrate.model import AzureIdentity, AzureIdentityBinding, Finding, Inventory, Workload
 from migrate.plan import Action, CreateManagedIdentity, ManagedIdentity, Settings
 
 
@@ -27,7 +27,7 @@ class Identities:
     def lookup(self, namespace: str, name: str) -> AzureIdentity | None:
         return self._by_key.get((namespace, name))
 
-    def report_missing(self, binding: AzureIdentityBinding) -> None:
+    def report_missing(self, binding: AzureIdentityBinding, user: Workload) -> None:
         if (binding.namespace, binding.name) in self._missing:
             return
         self._missing.add((binding.namespace, binding.name))
@@ -37,7 +37,8 @@ class Identities:
                 binding.origins[0],
                 f"AzureIdentityBinding {binding.namespace}/{binding.name} names AzureIdentity "
                 f"{binding.identity!r}, which does not exist in namespace {binding.namespace} "
-                "(a binding's identity is looked up in the binding's own namespace)",
+                "(a binding's identity is looked up in the binding's own namespace); "
+                f"{user.ref} ({user.origins[0]}) uses it and is not migrated",
                 "add the AzureIdentity's manifest to the planned paths, fix spec.azureIdentity, "
                 "or delete the binding",
                 str(binding.ref),

@@ -93,10 +93,12 @@ class _Planner:
         self.accounts = ServiceAccounts(inventory, settings)
         self.credentials = credentials.Credentials(inventory, settings)
         self._spc_done: set[tuple[str, str]] = set()
+        self._cross: dict[AzureIdentityBinding, list[str]] = {}
 
     def run(self) -> None:
         for group in self._groups():
             self._migrate(group)
+        self.findings.extend(_cross_namespace(b, spaces) for b, spaces in self._cross.items())
         credential_actions, credential_findings = self.credentials.finish()
         self.actions.extend(credential_actions)
         self.findings.extend(credential_findings)
@@ -159,21 +161,22 @@ class _Planner:
 
     def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
         """Bindings that serve the group, each with its AzureIdentity (DESIGN.md §4 rule 1)."""
-        found = []
+        found, missing = [], False
         for binding in self.inventory.bindings:
             if binding.selector != group.selector:
                 continue
             identity = self.identities.lookup(binding.namespace, binding.identity)
             if identity is None:
-                self.identities.report_missing(binding)
+                self.identities.report_missing(binding, group.workloads[0])
+                missing = True
                 continue
             namespaced = identity.namespaced or self.settings.force_namespaced
             if binding.namespace != group.namespace:
                 if namespaced:
                     continue
-                self.findings.append(_cross_namespace(group, binding))
+                self._cross.setdefault(binding, []).append(group.namespace)
             found.append((binding, identity))
-        if not found:
+        if not found and not missing:
             self.findings.append(self._without_binding(group))
         return sorted(found, key=lambda pair: (pair[0].namespace, pair[0].name))
 
@@ -342,13 +345,13 @@ class _Planner:
         )
 
 
-def _cross_namespace(group: Group, binding: AzureIdentityBinding) -> Finding:
+def _cross_namespace(binding: AzureIdentityBinding, namespaces: list[str]) -> Finding:
+    where = ", ".join(namespaces)
     return findings.make(
         "cross-namespace-binding",
         binding.origins[0],
-        f"pods in {group.namespace} use AzureIdentityBinding {binding.namespace}/{binding.name} "
-        f"from namespace {binding.namespace}; the federated credential trusts ServiceAccounts "
-        f"in {group.namespace}",
+        f"AzureIdentityBinding {binding.namespace}/{binding.name} serves pods in other "
+        f"namespaces ({where}); each namespace gets its own federated credential",
         "nothing to do; to forbid such use in Pod Identity, annotate the AzureIdentity "
         "aadpodidentity.k8s.io/Behavior: namespaced",
         str(binding.ref),
