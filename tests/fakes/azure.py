@@ -44,28 +44,14 @@ Inspection: ``identities``, ``credentials``, ``role_assignments``, ``requests``,
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import re
-import shutil
-import socket
-import ssl
-import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-import trustme
-
-from tests.fakes.azure_arm import Arm, ArmRequest, role_assignment
-from tests.fakes.azure_entra import Entra
+from tests.fakes.azure_rbac import role_assignment
+from tests.fakes.azure_server import Dispatcher, Fault, HttpsServer
 from tests.fakes.azure_state import (
     FEDERATED_AUDIENCE,
     AzureState,
@@ -73,56 +59,30 @@ from tests.fakes.azure_state import (
     IssuedToken,
     Json,
     RecordedRequest,
-    Reply,
     Settings,
-    arm_error,
     identity_key,
     now,
     resource_key,
 )
 
 DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000fa4e"
-WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE", "POST"})
-_DEFAULT_CODES = {
-    409: "Conflict",
-    429: "TooManyRequests",
-    500: "InternalServerError",
-    503: "ServiceUnavailable",
-}
-
-
-@dataclass
-class Fault:
-    """An injected answer for matching requests; `hits` counts how often it fired."""
-
-    method: str | None = None
-    path_regex: str | None = None
-    status: int | None = None
-    retry_after: float | None = None
-    times: int | None = 1  # None: forever
-    drop: bool = False  # close the connection without an answer
-    latency: float = 0.0  # seconds to wait before answering (or passing the request on)
-    code: str | None = None
-    message: str | None = None
-    hits: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            (self.times is None or self.hits < self.times)
-            and (self.method is None or self.method.upper() == method)
-            and (self.path_regex is None or re.search(self.path_regex, path) is not None)
-        )
-
-    def reply(self) -> Reply:
-        assert self.status is not None
-        code = self.code or _DEFAULT_CODES.get(self.status, "InjectedFault")
-        error = arm_error(self.status, code, self.message or f"Injected fault ({self.status}).")
-        if self.retry_after is None:
-            return error
-        return Reply(error.status, error.body, (("Retry-After", f"{self.retry_after:g}"),))
+COUNTERS = (
+    "arm_reads",
+    "arm_writes",
+    "fic_writes",
+    "fic_conflicts",
+    "token_requests",
+    "unauthorized",
+)
 
 
 class FakeAzure:
+    """ARM and Entra on one HTTPS port, started on construction; use it as a context manager.
+
+    Identities get `tenant_id`; `page_size` is how many items a list page holds. The other
+    arguments set the `settings` a test may also change later.
+    """
+
     def __init__(
         self,
         *,
@@ -140,23 +100,12 @@ class FakeAzure:
             assertion_key=assertion_key,
         )
         self.state = AzureState(tenant_id)
-        self._arm = Arm(self.state, self.settings)
-        self._entra = Entra(self.state, self.settings)
-        self._faults: list[Fault] = []
-        self._directory = Path(tempfile.mkdtemp(prefix="fake-azure-"))
-        ca = trustme.CA()
-        self.ca_path = str(self._directory / "ca.pem")
-        ca.cert_pem.write_to_path(self.ca_path)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self._server = _TLSServer(("127.0.0.1", 0), context, self)
-        self.base_url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        self._dispatcher = Dispatcher(self.state, self.settings)
+        self._server = HttpsServer(self._dispatcher)
+        self.base_url = self._server.base_url
         self.authority = self.base_url
+        self.ca_path = self._server.ca_path
         self.settings.base_url = self.base_url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-azure", daemon=True
-        )
-        self._thread.start()
 
     def __enter__(self) -> FakeAzure:
         return self
@@ -165,11 +114,7 @@ class FakeAzure:
         self.close()
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        shutil.rmtree(self._directory, ignore_errors=True)
+        self._server.close()
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments that point an azure-mgmt-* client at the fake."""
@@ -306,12 +251,12 @@ class FakeAzure:
         """
         fault = Fault(method, path_regex, status, retry_after, times, drop, latency, code, message)
         with self.state.lock:
-            self._faults.append(fault)
+            self._dispatcher.faults.append(fault)
         return fault
 
     def clear_faults(self) -> None:
         with self.state.lock:
-            self._faults.clear()
+            self._dispatcher.faults.clear()
 
     # -- inspection -----------------------------------------------------------------------------
 
@@ -349,13 +294,12 @@ class FakeAzure:
             return list(self.state.tokens)
 
     def counters(self) -> dict[str, int]:
-        """Counts of `arm_reads`, `arm_writes`, `fic_writes`, `fic_conflicts`, `token_requests`
-        and `unauthorized` (ARM requests refused with 401)."""
+        """The COUNTERS; `fic_conflicts` are 409 answers, `unauthorized` are ARM 401 answers."""
         with self.state.lock:
-            return dict(self.state.counters)
+            return {name: self.state.counters[name] for name in COUNTERS}
 
     def peak_concurrent_writes(self, identity_id: str | None = None) -> int:
-        """Most FIC writes seen in flight at once on one identity (all identities when None).
+        """Most FIC writes seen in flight at once on one identity (None: on all of them together).
 
         Writes answered with 409 count: a correct client keeps this at 1 per identity.
         """
@@ -367,151 +311,3 @@ class FakeAzure:
     def concurrent_write_conflicts(self, identity_id: str) -> int:
         with self.state.lock:
             return self.state.write_stats(identity_key(identity_id)).conflicts
-
-    # -- request handling -----------------------------------------------------------------------
-
-    def answer(
-        self, method: str, target: str, headers: dict[str, str], raw_body: bytes
-    ) -> Reply | None:
-        """The reply to one HTTP request, or None to drop the connection."""
-        started = now()
-        url = urlsplit(target)
-        path = unquote(url.path)
-        query = {k.lower(): v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        fault = self._take_fault(method, path)
-        if fault is not None and fault.latency:
-            time.sleep(fault.latency)
-        if fault is not None and (fault.drop or fault.status is not None):
-            reply = None if fault.drop else fault.reply()
-        else:
-            reply = self._route(method, path, query, headers, raw_body)
-        bearer = headers.get("authorization", "").removeprefix("Bearer ").strip() or None
-        record = RecordedRequest(
-            method, path, query, reply.status if reply else None, bearer, started, now()
-        )
-        with self.state.lock:
-            self.state.requests.append(record)
-        return reply
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        with self.state.lock:
-            fault = next((f for f in self._faults if f.matches(method, path)), None)
-            if fault is not None:
-                fault.hits += 1
-            return fault
-
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        raw_body: bytes,
-    ) -> Reply:
-        segments = [s for s in path.split("/") if s]
-        form = {k: v[-1] for k, v in parse_qs(raw_body.decode("utf-8", "replace")).items()}
-        entra = self._entra.handle(method, segments, form)
-        if entra is not None:
-            return entra
-        refused = self._refuse_arm(query, headers)
-        if refused is not None:
-            return refused
-        try:
-            body = json.loads(raw_body) if raw_body.strip() else None
-        except ValueError:
-            return arm_error(
-                400,
-                "InvalidRequestContent",
-                "The request content was invalid and could not be deserialized.",
-            )
-        with self.state.lock:
-            self.state.counters["arm_writes" if method in WRITE_METHODS else "arm_reads"] += 1
-        reply = self._arm.handle(ArmRequest(method, segments, query, body))
-        if "federatedidentitycredentials" in path.lower() and method in WRITE_METHODS:
-            with self.state.lock:
-                self.state.counters["fic_conflicts" if reply.status == 409 else "fic_writes"] += 1
-        return reply
-
-    def _refuse_arm(self, query: dict[str, str], headers: dict[str, str]) -> Reply | None:
-        authorization = headers.get("authorization", "")
-        if not authorization.startswith("Bearer ") or not authorization[7:].strip():
-            with self.state.lock:
-                self.state.counters["unauthorized"] += 1
-            problem = "missing" if not authorization else "provided in an invalid format"
-            return arm_error(
-                401,
-                "AuthenticationFailed",
-                f"Authentication failed. The 'Authorization' header is {problem}.",
-            )
-        if not query.get("api-version"):
-            return arm_error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            )
-        return None
-
-
-class _TLSServer(ThreadingHTTPServer):
-    """Threaded HTTPS server; the TLS handshake runs in the connection's own thread."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], context: ssl.SSLContext, fake: FakeAzure) -> None:
-        self.context = context
-        self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        try:
-            connection = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        with self._open_lock:
-            self._open.add(connection)
-        try:
-            self.RequestHandlerClass(connection, client_address, self)
-        except (ssl.SSLError, OSError):
-            pass
-        finally:
-            with self._open_lock:
-                self._open.discard(connection)
-            connection.close()
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            for connection in self._open:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _TLSServer
-
-    def do_GET(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw_body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.server.fake.answer(self.command, self.path, headers, raw_body)
-        if reply is None:
-            self.close_connection = True
-            return
-        payload = json.dumps(reply.body).encode() if reply.body is not None else b""
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        if reply.body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-ms-request-id", str(uuid.uuid4()))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: the fake keeps its own request log."""

@@ -1,4 +1,4 @@
-"""ARM resource providers of the fake Azure: ManagedIdentity, ContainerService, Authorization.
+"""ARM resource providers of the fake Azure: ManagedIdentity and ContainerService.
 
 Rules follow the real ManagedIdentity RP (DOMAIN.md §2): 20 FICs per identity, the name pattern,
 (issuer, subject) unique per identity, exactly one audience, and 409
@@ -9,7 +9,6 @@ identity overlap. Error messages are the ones the RP documents; the 20-limit cod
 from __future__ import annotations
 
 import base64
-import datetime
 import re
 import time
 from collections.abc import Callable
@@ -31,8 +30,6 @@ from tests.fakes.azure_state import (
 MAX_CREDENTIALS_PER_IDENTITY = 20
 CREDENTIAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
 CONCURRENT_WRITES = "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"
-ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
-GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 _RG = ("subscriptions", "*", "resourcegroups", "*", "providers")
 _MSI = (*_RG, "microsoft.managedidentity", "userassignedidentities")
@@ -53,6 +50,10 @@ class ArmRequest:
     segments: list[str]
     query: dict[str, str]  # keys lower-cased
     body: Json | None
+
+    @property
+    def path(self) -> str:
+        return "/" + "/".join(self.segments)
 
 
 Handler = Callable[[ArmRequest, list[str]], Reply]
@@ -90,15 +91,12 @@ class Arm:
         ]
 
     def handle(self, request: ArmRequest) -> Reply:
-        role_assignments = self.role_assignments(request)
-        if role_assignments is not None:
-            return role_assignments
         for method, pattern, handler in self.routes:
             captures = match(request.segments, pattern)
             if captures is not None and method == request.method:
                 return handler(request, captures)
-        path = "/" + "/".join(request.segments)
-        return arm_error(404, "NotFound", f"The fake has no route for {request.method} {path}.")
+        message = f"The fake has no route for {request.method} {request.path}."
+        return arm_error(404, "NotFound", message)
 
     # -- user-assigned identities --------------------------------------------------------------
 
@@ -110,7 +108,7 @@ class Arm:
                 if key[0] == captures[0].lower()
                 and (len(captures) == 1 or key[1] == captures[1].lower())
             ]
-        return self.page(request, found)
+        return page(request, found, self.settings)
 
     def put_identity(self, request: ArmRequest, captures: list[str]) -> Reply:
         body = request.body or {}
@@ -155,7 +153,7 @@ class Arm:
             if identity is None:
                 return parent_not_found()
             found = [(k, identity.credential_to_arm(c)) for k, c in identity.credentials.items()]
-        return self.page(request, found)
+        return page(request, found, self.settings)
 
     def get_credential(self, request: ArmRequest, captures: list[str]) -> Reply:
         with self.state.lock:
@@ -186,31 +184,20 @@ class Arm:
 
     def exclusive_write(self, key: ResourceKey, apply: Callable[[Identity], Reply]) -> Reply:
         """Run one FIC write holding the identity's write marker; overlapping writes get 409."""
-        state = self.state
-        with state.lock:
-            identity = state.identities.get(key)
+        with self.state.lock:
+            identity = self.state.identities.get(key)
             if identity is None:
                 return parent_not_found()
-            stats = state.write_stats(key)
-            stats.attempts += 1
-            stats.in_flight += 1
-            stats.peak = max(stats.peak, stats.in_flight)
-            state.fic_writes_in_flight += 1
-            state.fic_writes_peak = max(state.fic_writes_peak, state.fic_writes_in_flight)
-            if stats.in_flight > 1:
-                stats.conflicts += 1
-                stats.in_flight -= 1
-                state.fic_writes_in_flight -= 1
+            if not self.state.begin_fic_write(key):
                 return concurrent_writes(identity.id)
         try:
             time.sleep(self.settings.write_latency)
-            with state.lock:
-                identity = state.identities.get(key)
+            with self.state.lock:
+                identity = self.state.identities.get(key)
                 return apply(identity) if identity else parent_not_found()
         finally:
-            with state.lock:
-                stats.in_flight -= 1
-                state.fic_writes_in_flight -= 1
+            with self.state.lock:
+                self.state.end_fic_write(key)
 
     # -- managed clusters ------------------------------------------------------------------------
 
@@ -223,81 +210,20 @@ class Arm:
             )
         return Reply(200, cluster)
 
-    # -- role assignments ------------------------------------------------------------------------
 
-    def role_assignments(self, request: ArmRequest) -> Reply | None:
-        """`/{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`, else None."""
-        lowered = [s.lower() for s in request.segments]
-        tail = ["providers", "microsoft.authorization", "roleassignments"]
-        at = next((i for i in range(len(lowered)) if lowered[i : i + 3] == tail), None)
-        if at is None or len(lowered) > at + 4:
-            return None
-        scope = "/" + "/".join(request.segments[:at])
-        if len(lowered) == at + 3:
-            return self.list_role_assignments(request, scope) if request.method == "GET" else None
-        name = request.segments[at + 3]
-        assignment_id = f"{scope.rstrip('/')}/providers/{ROLE_ASSIGNMENT_TYPE}/{name}"
-        if request.method == "PUT":
-            return self.put_role_assignment(request, scope, name, assignment_id)
-        with self.state.lock:
-            if request.method == "GET":
-                found = self.state.role_assignments.get(assignment_id.lower())
-                return Reply(200, found) if found else role_assignment_not_found()
-            if request.method == "DELETE":
-                found = self.state.role_assignments.pop(assignment_id.lower(), None)
-                return Reply(200, found) if found else Reply(204)
-        return None
-
-    def list_role_assignments(self, request: ArmRequest, scope: str) -> Reply:
-        wanted = role_assignment_filter(request.query.get("$filter", ""))
-        if wanted is None:
-            return arm_error(
-                400, "BadRequest", "The fake only supports principalId eq '...' and atScope()."
-            )
-        principal_id, at_scope_only = wanted
-        with self.state.lock:
-            found = [
-                (a["id"].lower(), a)
-                for a in self.state.role_assignments.values()
-                if (principal_id is None or a["properties"]["principalId"].lower() == principal_id)
-                and scope_related(a["properties"]["scope"], scope, at_scope_only)
-            ]
-        return self.page(request, sorted(found, key=lambda item: item[0]))
-
-    def put_role_assignment(
-        self, request: ArmRequest, scope: str, name: str, assignment_id: str
-    ) -> Reply:
-        if not GUID.fullmatch(name):
-            return arm_error(
-                400,
-                "InvalidRoleAssignmentId",
-                f"The role assignment ID '{name}' is not valid. "
-                "The role assignment ID must be a GUID.",
-            )
-        properties = (request.body or {}).get("properties") or {}
-        if not properties.get("roleDefinitionId") or not properties.get("principalId"):
-            return arm_error(
-                400, "InvalidRequestContent", "roleDefinitionId and principalId are required."
-            )
-        with self.state.lock:
-            return store_role_assignment(self.state, scope, name, assignment_id, properties)
-
-    # -- paging ----------------------------------------------------------------------------------
-
-    def page(self, request: ArmRequest, items: list[tuple[str, Json]]) -> Reply:
-        """One page of `items` (sort key, resource) after `$skiptoken`, with a `nextLink`."""
-        size = int(request.query.get("$top") or self.settings.page_size)
-        after = decode_token(request.query.get("$skiptoken"))
-        remaining = sorted((i for i in items if after is None or i[0] > after), key=lambda i: i[0])
-        body: Json = {"value": [resource for _, resource in remaining[:size]]}
-        if len(remaining) > size:
-            token = base64.urlsafe_b64encode(remaining[size - 1][0].encode()).decode()
-            path = "/".join(request.segments)
-            api_version = request.query["api-version"]
-            body["nextLink"] = (
-                f"{self.settings.base_url}/{path}?api-version={api_version}&$skiptoken={token}"
-            )
-        return Reply(200, body)
+def page(request: ArmRequest, items: list[tuple[str, Json]], settings: Settings) -> Reply:
+    """One page of `items` (sort key, resource) after `$skiptoken`, with a `nextLink`."""
+    size = int(request.query.get("$top") or settings.page_size)
+    after = decode_token(request.query.get("$skiptoken"))
+    remaining = sorted((i for i in items if after is None or i[0] > after), key=lambda i: i[0])
+    body: Json = {"value": [resource for _, resource in remaining[:size]]}
+    if len(remaining) > size:
+        token = base64.urlsafe_b64encode(remaining[size - 1][0].encode()).decode()
+        api_version = request.query["api-version"]
+        body["nextLink"] = (
+            f"{settings.base_url}{request.path}?api-version={api_version}&$skiptoken={token}"
+        )
+    return Reply(200, body)
 
 
 def decode_token(token: str | None) -> str | None:
@@ -348,75 +274,6 @@ def store_credential(identity: Identity, name: str, properties: Json) -> Reply:
     return Reply(201, identity.credential_to_arm(created))
 
 
-def store_role_assignment(
-    state: AzureState, scope: str, name: str, assignment_id: str, properties: Json
-) -> Reply:
-    principal_id, role = properties["principalId"].lower(), properties["roleDefinitionId"].lower()
-    existing = state.role_assignments.get(assignment_id.lower())
-    for other in state.role_assignments.values():
-        same = (
-            other["properties"]["principalId"].lower() == principal_id
-            and other["properties"]["roleDefinitionId"].lower() == role
-            and other["properties"]["scope"].lower() == scope.lower()
-        )
-        if same:
-            if other is existing:
-                return Reply(201, existing)
-            return arm_error(409, "RoleAssignmentExists", "The role assignment already exists.")
-    if existing is not None:
-        return arm_error(
-            400,
-            "RoleAssignmentUpdateNotPermitted",
-            "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-        )
-    created = role_assignment(scope, name, properties)
-    state.role_assignments[assignment_id.lower()] = created
-    return Reply(201, created)
-
-
-def role_assignment(scope: str, name: str, properties: Json) -> Json:
-    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    return {
-        "id": f"{scope.rstrip('/')}/providers/{ROLE_ASSIGNMENT_TYPE}/{name}",
-        "name": name,
-        "type": ROLE_ASSIGNMENT_TYPE,
-        "properties": {
-            "scope": scope,
-            "roleDefinitionId": properties["roleDefinitionId"],
-            "principalId": properties["principalId"],
-            "principalType": properties.get("principalType") or "ServicePrincipal",
-            "description": properties.get("description"),
-            "createdOn": stamp,
-            "updatedOn": stamp,
-        },
-    }
-
-
-def role_assignment_filter(text: str) -> tuple[str | None, bool] | None:
-    """(principal id or None, at-scope-only) from a `$filter`, or None when unsupported."""
-    principal_id, at_scope_only = None, False
-    for clause in (
-        c.strip() for c in re.split(r"\s+and\s+", text.strip(), flags=re.I) if c.strip()
-    ):
-        by_principal = re.fullmatch(
-            r"(?:principalId\s+eq\s+|assignedTo\()'([^']*)'\)?", clause, re.I
-        )
-        if by_principal:
-            principal_id = by_principal.group(1).lower()
-        elif clause.lower() == "atscope()":
-            at_scope_only = True
-        else:
-            return None
-    return principal_id, at_scope_only
-
-
-def scope_related(assignment_scope: str, scope: str, at_scope_only: bool) -> bool:
-    """ARM lists assignments at or above a scope, and below it too unless `atScope()`."""
-    assigned, asked = assignment_scope.lower().rstrip("/"), scope.lower().rstrip("/")
-    at_or_above = asked == assigned or asked.startswith(assigned + "/")
-    return at_or_above or (not at_scope_only and assigned.startswith(asked + "/"))
-
-
 def resource_not_found(resource_type: str, name: str, resource_group: str) -> Reply:
     return arm_error(
         404,
@@ -442,10 +299,6 @@ def credential_not_found(captures: list[str]) -> Reply:
     return resource_not_found(
         resource_type, f"{captures[2]}/federatedIdentityCredentials/{captures[3]}", captures[1]
     )
-
-
-def role_assignment_not_found() -> Reply:
-    return arm_error(404, "RoleAssignmentNotFound", "The role assignment was not found.")
 
 
 def concurrent_writes(identity_id: str) -> Reply:

@@ -13,13 +13,16 @@ import json
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
+from jwt.types import Options
 
 from tests.fakes.azure_state import AzureState, Identity, IssuedToken, Json, Reply, Settings, now
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_LIFETIME = 3599
+ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 
 class AssertionRejected(Exception):
@@ -51,7 +54,7 @@ class Entra:
         self.state = state
         self.settings = settings
 
-    def handle(self, method: str, segments: list[str], form: dict[str, str]) -> Reply | None:
+    def handle(self, method: str, segments: list[str], body: bytes) -> Reply | None:
         """The reply for an Entra path, or None when the path is not one of Entra's."""
         if len(segments) < 2:
             return None
@@ -63,6 +66,7 @@ class Entra:
         if rest == ["oauth2", "v2.0", "token"] and method == "POST":
             with self.state.lock:
                 self.state.counters["token_requests"] += 1
+            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
             return self.token(tenant, form)
         return None
 
@@ -121,35 +125,27 @@ class Entra:
     def decode(self, assertion: str) -> Json:
         """Claims of the assertion, verified with `Settings.assertion_key` when one is set."""
         key = self.settings.assertion_key
+        # Entra's own checks (audience, expiry) follow below with Entra's error codes.
+        options: Options = {
+            "verify_signature": key is not None,
+            "verify_aud": False,
+            "verify_exp": False,
+        }
         try:
-            if key is None:
-                claims: Json = jwt.decode(assertion, options={"verify_signature": False})
-            else:
-                claims = jwt.decode(
-                    assertion,
-                    signing_key(assertion, key),
-                    algorithms=["RS256", "PS256", "ES256"],
-                    options={
-                        "verify_aud": False,
-                        "verify_exp": False,
-                        "verify_iat": False,
-                        "verify_nbf": False,
-                    },
-                )
-        except jwt.InvalidSignatureError as error:
-            raise AssertionRejected(
-                entra_error("invalid_client", 50013, "Assertion failed signature validation.", 401)
-            ) from error
-        except jwt.PyJWTError as error:
-            raise AssertionRejected(
-                entra_error("invalid_request", 50027, "JWT token is invalid or malformed.")
-            ) from error
-        if isinstance(claims.get("exp"), (int, float)) and claims["exp"] < time.time():
-            raise AssertionRejected(
-                entra_error(
-                    "invalid_client", 700024, "Client assertion is not within its valid time range."
-                )
+            claims: Json = jwt.decode(
+                assertion, signing_key(assertion, key), algorithms=ALGORITHMS, options=options
             )
+        except jwt.InvalidSignatureError as error:
+            reply = entra_error(
+                "invalid_client", 50013, "Assertion failed signature validation.", 401
+            )
+            raise AssertionRejected(reply) from error
+        except jwt.PyJWTError as error:
+            reply = entra_error("invalid_request", 50027, "JWT token is invalid or malformed.")
+            raise AssertionRejected(reply) from error
+        if isinstance(claims.get("exp"), (int, float)) and claims["exp"] < time.time():
+            message = "Client assertion is not within its valid time range."
+            raise AssertionRejected(entra_error("invalid_client", 700024, message))
         return claims
 
     def federation_matches(self, identity: Identity, claims: Json) -> bool:
@@ -178,6 +174,9 @@ class Entra:
 
 
 def signing_key(assertion: str, key: Any) -> Any:
+    """`key` itself, or the key of a JWKS the assertion's `kid` names; "" when there is none."""
+    if key is None:
+        return ""
     if not (isinstance(key, dict) and "keys" in key):
         return key
     keys = jwt.PyJWKSet.from_dict(key).keys

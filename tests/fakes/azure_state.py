@@ -106,7 +106,6 @@ class WriteStats:
     in_flight: int = 0
     peak: int = 0
     conflicts: int = 0  # 409 ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity
-    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,6 +170,23 @@ class AzureState:
 
     def write_stats(self, key: ResourceKey) -> WriteStats:
         return self.fic_writes.setdefault(key, WriteStats())
+
+    def begin_fic_write(self, key: ResourceKey) -> bool:
+        """Count a FIC write on the identity; False (and a conflict) if another is in flight."""
+        stats = self.write_stats(key)
+        stats.in_flight += 1
+        self.fic_writes_in_flight += 1
+        stats.peak = max(stats.peak, stats.in_flight)
+        self.fic_writes_peak = max(self.fic_writes_peak, self.fic_writes_in_flight)
+        if stats.in_flight == 1:
+            return True
+        stats.conflicts += 1
+        self.end_fic_write(key)
+        return False
+
+    def end_fic_write(self, key: ResourceKey) -> None:
+        self.write_stats(key).in_flight -= 1
+        self.fic_writes_in_flight -= 1
 
 
 def resource_key(subscription: str, resource_group: str, name: str) -> ResourceKey:
