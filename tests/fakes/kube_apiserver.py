@@ -779,6 +779,7 @@ class FakeKubeApiServer:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
+            self._http.close_connections()
         if self._thread is not None:
             self._thread.join()
         self._http = self._thread = None
@@ -1525,6 +1526,13 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Without this, Nagle's algorithm and delayed ACKs add 40 ms to every keep-alive request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        assert isinstance(self.server, _HttpServer)
+        self.server.track(self.connection, alive=True)
+
+    def finish(self) -> None:
+        super().finish()
+        assert isinstance(self.server, _HttpServer)
+        self.server.track(self.connection, alive=False)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -1562,3 +1570,19 @@ class _HttpServer(ThreadingHTTPServer):
     def __init__(self, fake: FakeKubeApiServer) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def track(self, connection: socket.socket, *, alive: bool) -> None:
+        with self._connections_lock:
+            if alive:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Cut keep-alive connections too, so that clients see the server go away."""
+        with self._connections_lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)

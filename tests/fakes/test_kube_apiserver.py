@@ -17,6 +17,7 @@ from kubernetes import client, config
 from kubernetes.dynamic import DynamicClient
 
 from tests.fakes.kube_apiserver import FakeKubeApiServer, RecordedRequest
+from tests.fakes.kube_patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
@@ -86,6 +87,74 @@ def raw(
         return response.status, json.loads(response.read())
     finally:
         connection.close()
+
+
+# --- patch algorithms (pure) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "patch", "expected"),
+    [  # RFC 7386 appendix A
+        ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+        ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+        ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+        ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+        ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+        (["a", "b"], {"a": "b"}, {"a": "b"}),
+        ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+    ],
+)
+def test_merge_patch(target: Any, patch: Any, expected: Any) -> None:
+    assert merge_patch(target, patch) == expected
+
+
+def test_strategic_merge_patch_directives() -> None:
+    target = {
+        "metadata": {"finalizers": ["a"], "labels": {"x": "1"}},
+        "spec": {
+            "volumes": [{"name": "v1", "secret": {"secretName": "s"}}, {"name": "v2"}],
+            "tolerations": [{"key": "a"}],
+        },
+    }
+    patch = {
+        "metadata": {"finalizers": ["b", "a"], "labels": {"$patch": "replace", "y": "2"}},
+        "spec": {
+            "volumes": [{"name": "v1", "secret": {"optional": True}}, {"name": "v3"}],
+            "tolerations": [{"key": "b"}],
+            "$setElementOrder/volumes": [{"name": "v1"}],
+        },
+    }
+    assert strategic_merge_patch(target, patch) == {
+        "metadata": {"finalizers": ["a", "b"], "labels": {"y": "2"}},
+        "spec": {
+            "volumes": [
+                {"name": "v1", "secret": {"secretName": "s", "optional": True}},
+                {"name": "v2"},
+                {"name": "v3"},
+            ],
+            "tolerations": [{"key": "b"}],
+        },
+    }
+    removed = strategic_merge_patch(
+        target, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}
+    )
+    assert removed["metadata"]["finalizers"] == []
+    assert target["metadata"]["finalizers"] == ["a"]  # inputs are never modified
+
+
+def test_json_patch_operations() -> None:
+    document = {"a": {"b": [1, 2]}, "c": "x"}
+    operations = [
+        {"op": "add", "path": "/a/b/-", "value": 3},
+        {"op": "add", "path": "/a/b/0", "value": 0},
+        {"op": "copy", "from": "/c", "path": "/d"},
+        {"op": "move", "from": "/c", "path": "/e"},
+        {"op": "test", "path": "/a/b", "value": [0, 1, 2, 3]},
+    ]
+    assert json_patch(document, operations) == {"a": {"b": [0, 1, 2, 3]}, "d": "x", "e": "x"}
+    assert document == {"a": {"b": [1, 2]}, "c": "x"}
+    with pytest.raises(PatchError):
+        json_patch(document, [{"op": "replace", "path": "/missing", "value": 1}])
 
 
 # --- discovery and clients -------------------------------------------------------------------
@@ -644,6 +713,16 @@ def test_dropped_connection_raises(fake: FakeKubeApiServer, api: client.ApiClien
     fake.inject(method="GET", path_regex="/configmaps", drop=True)
     assert core.list_namespaced_config_map("default").items == []
     assert fake.count("GET", "/configmaps") == 2
+
+
+def test_stopped_server_refuses_pooled_connections() -> None:
+    fake = FakeKubeApiServer().start()
+    with fake.api_client() as api:
+        core = client.CoreV1Api(api)
+        core.list_namespace()
+        fake.stop()
+        with pytest.raises(urllib3.exceptions.HTTPError):
+            core.list_namespace(_request_timeout=2)
 
 
 def test_injected_latency(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
