@@ -6,11 +6,12 @@ be found for any key without a second parse (DESIGN.md §6).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,32 @@ except AttributeError:  # pragma: no cover
     Loader = yaml.SafeLoader
 
 YAML_SUFFIXES = (".yaml", ".yml")
+STR_TAG = "tag:yaml.org,2002:str"
+# keys whose values no inventory record reads: left out of Document.summary, which makes
+# reading a big repo fast, and keeps Secret and ConfigMap contents out of memory
+PRUNED_KEYS = frozenset(
+    {
+        "env",
+        "envFrom",
+        "args",
+        "command",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "resources",
+        "ports",
+        "volumeMounts",
+        "lifecycle",
+        "securityContext",
+        "affinity",
+        "tolerations",
+        "topologySpreadConstraints",
+        "data",
+        "binaryData",
+        "stringData",
+        "rules",
+    }
+)
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform"}
 STDIN = "-"
 
@@ -42,13 +69,33 @@ class SourceFile:
         return self.data.decode("utf-8-sig", errors="replace")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Document:
+    """One YAML document: its node tree, and its data built only when asked for."""
+
     file: str
     index: int
     line: int  # 1-based line of the document's first node
-    data: Any
     node: yaml.Node
+    text: str = field(repr=False)  # the document's own text
+
+    @functools.cached_property
+    def data(self) -> Any:
+        # constructing is most of a parse's cost: only documents that matter pay it
+        return yaml.constructor.SafeConstructor().construct_document(self.node)
+
+    @functools.cached_property
+    def summary(self) -> Any:
+        """The data without PRUNED_KEYS: all that inventory records need."""
+        return _summary(self.node, yaml.constructor.SafeConstructor())
+
+    @property
+    def kind(self) -> str:
+        kind = child(self.node, "kind")
+        return str(kind.value) if isinstance(kind, yaml.ScalarNode) else ""
+
+    def mentions_any(self, words: Sequence[str]) -> bool:
+        return any(word in self.text for word in words)
 
 
 class ParseError(Exception):
@@ -99,8 +146,8 @@ def parse(file: str, text: str) -> list[Document]:
             node = loader.get_node()
             if node is None:  # pragma: no cover
                 continue
-            data = loader.construct_document(node)
-            docs.append(Document(file, len(docs), node.start_mark.line + 1, data, node))
+            span = text[node.start_mark.index : node.end_mark.index]
+            docs.append(Document(file, len(docs), node.start_mark.line + 1, node, span))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise ParseError(file, mark.line + 1 if mark else 0, e.problem or str(e)) from None
@@ -109,6 +156,30 @@ def parse(file: str, text: str) -> list[Document]:
     finally:
         loader.dispose()
     return docs
+
+
+def _summary(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == STR_TAG else constructor.construct_object(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_summary(item, constructor) for item in node.value]
+    if not isinstance(node, yaml.MappingNode):  # pragma: no cover
+        return constructor.construct_object(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                "found unhashable key",
+                key_node.start_mark,
+            )
+        key = _summary(key_node, constructor)
+        if key == "<<":  # merge keys: let PyYAML do them
+            return constructor.construct_document(node)
+        if key not in PRUNED_KEYS:
+            out[key] = _summary(value_node, constructor)
+    return out
 
 
 def child(node: yaml.Node, key: str) -> yaml.Node | None:

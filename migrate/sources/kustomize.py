@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import yaml
-
-from migrate.sources.files import Loader
-
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# a top-level `namespace:` key (kustomization files are small and flat at the top)
+NAMESPACE = re.compile(r"""^namespace:[ \t]*["']?([a-z0-9][a-z0-9.-]*)["']?[ \t]*(?:#.*)?$""", re.M)
 
 
 class Namespaces:
@@ -45,10 +44,8 @@ def _declared(folder: Path) -> str:
         path = folder / name
         if path.is_file():
             try:
-                data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=Loader)
-            except (OSError, yaml.YAMLError):
+                match = NAMESPACE.search(path.read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError):
                 return ""
-            if isinstance(data, dict) and isinstance(data.get("namespace"), str):
-                return str(data["namespace"])
-            return ""
+            return match.group(1) if match else ""
     return ""

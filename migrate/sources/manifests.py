@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from migrate import findings
 from migrate.model import PI_LABEL, Finding, Inventory, Origin, Workload
 from migrate.sources import merge
 from migrate.sources.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
 from migrate.sources.files import mentions as scalar_mentions
 from migrate.sources.kustomize import Namespaces
-from migrate.sources.objects import PI_KINDS, Record, records
+from migrate.sources.objects import PI_KINDS, READERS, Record, records
 
 PI_MARKERS = re.compile(
     rb"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
@@ -27,6 +29,8 @@ PI_MARKERS = re.compile(
 ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
 MENTION_WORDS = ("aadpodidbinding", "AzureIdentity", "aadpodidentity")
 # the label as a key, or in a value like "aadpodidbinding=web" (helm --set, comma lists)
+# documents worth building: these words also find Pod Identity's own install (aad-pod-id-*)
+RELEVANT_WORDS = (*MENTION_WORDS, "aad-pod-id")
 LABEL_VALUE = re.compile(PI_LABEL + r"\s*[=:]\s*[\w.-]")
 
 
@@ -90,19 +94,19 @@ class Reader:
                 self._fingerprints[source.path] = source.fingerprint
                 self._unparsed(source, text, "helm-template", 0, "a Helm template")
             return
-        try:
-            docs = parse(source.path, text)
-        except ParseError as e:
-            if relevant:
-                self._fingerprints[source.path] = source.fingerprint
-                code = "helm-template" if "{{" in text else "invalid-yaml"
-                self._unparsed(source, text, code, e.line, e.problem)
-            return
         if relevant:
             self._fingerprints[source.path] = source.fingerprint
-        namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
-        for doc in docs:
-            self._read_document(source, doc, namespace)
+        try:
+            docs = parse(source.path, text)
+            namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
+            for doc in docs:
+                if doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS):
+                    self._read_document(source, doc, namespace)
+        except (ParseError, yaml.YAMLError) as e:
+            if relevant:
+                line, problem = _problem(e)
+                code = "helm-template" if "{{" in text else "invalid-yaml"
+                self._unparsed(source, text, code, line, problem)
 
     def _unparsed(self, source: SourceFile, text: str, code: str, line: int, problem: str) -> None:
         lines = [
@@ -125,7 +129,7 @@ class Reader:
         )
 
     def _read_document(self, source: SourceFile, doc: Document, namespace: str) -> None:
-        data = doc.data
+        data = doc.summary
         if (
             isinstance(data, dict)
             and data.get("kind") == "List"
@@ -134,13 +138,14 @@ class Reader:
             items = node_at(doc.node, ["items"])
             for i, item in enumerate(data["items"] if isinstance(data["items"], list) else []):
                 node = items.value[i] if items is not None else doc.node
-                sub = Document(doc.file, doc.index, node.start_mark.line + 1, item, node)
+                sub = Document(doc.file, doc.index, node.start_mark.line + 1, node, doc.text)
+                sub.summary = item
                 self._read_object(source, sub, namespace)
         else:
             self._read_object(source, doc, namespace)
 
     def _read_object(self, source: SourceFile, doc: Document, namespace: str) -> None:
-        data = doc.data
+        data = doc.summary
         origin = Origin(source.path, doc.line, doc.index, version=source.fingerprint)
         kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
         found: list[Record] = []
@@ -158,6 +163,8 @@ class Reader:
     ) -> None:
         if kind in PI_KINDS or (found and not isinstance(found[0], Workload)):
             return
+        if not doc.mentions_any(MENTION_WORDS):
+            return
         allowed = _label_lines(doc, found[0]) if found else set()
         stray = [
             (n, text)
@@ -173,11 +180,21 @@ class Reader:
                 findings.make(
                     "pi-mention",
                     origin,
-                    f"{kind or 'a document'} {_name(doc.data)} mentions Pod Identity "
+                    f"{kind or 'a document'} {_name(doc.summary)} mentions Pod Identity "
                     "without being one of its objects",
                     "review it by hand: a policy or document may need updating after the migration",
                 )
             )
+
+
+def _problem(error: Exception) -> tuple[int, str]:
+    """Line and text of a parse error (or of building a parsed document)."""
+    if isinstance(error, ParseError):
+        return error.line, error.problem
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        return (mark.line + 1 if mark else 0), str(error.problem)
+    return 0, str(error)
 
 
 def _is_helm_template(source: SourceFile) -> bool:
@@ -226,7 +243,7 @@ def _stray_label(origin: Origin, kind: str, doc: Document, stray: list[tuple[int
     return findings.make(
         "label-outside-pod-template",
         Origin(origin.file, stray[0][0], origin.document, version=origin.version),
-        f"{f'{kind} {_name(doc.data)}' if kind else 'a document without kind (values?)'}: "
+        f"{f'{kind} {_name(doc.summary)}' if kind else 'a document without kind (values?)'}: "
         f"{PI_LABEL} at {where} is not in a workload's pod template; the tool does not change it",
         "move the workload to a ServiceAccount by hand: set serviceAccountName and the label "
         'azure.workload.identity/use: "true" where this object builds its pods, then remove '
