@@ -65,15 +65,19 @@ def main() -> int:
 
             repo = Path(tmp) / "repo"
             counts = generate(repo)
-            print(f"generated {counts['files']} files, {counts['documents']} documents, "
-                  f"{counts['identities']} identities")
+            print(
+                f"generated {counts['files']} files, {counts['documents']} documents, "
+                f"{counts['identities']} identities"
+            )
         parse_runs = [parse_everything(repo) for _ in range(args.repeat)]
         plan_runs = [plan_once(repo) for _ in range(args.repeat)]
     parse_s, documents = min(parse_runs)
     plan_s, peak_kib, actions, findings = min(plan_runs)
-    print(f"plan {plan_s:.2f} s (peak memory {peak_kib / 1024:.0f} MiB, {actions} actions, "
-          f"{findings} findings) vs libyaml parse of every file {parse_s:.2f} s "
-          f"({documents} documents): {plan_s / parse_s:.2f}x (target <= 0.5x)")
+    print(
+        f"plan {plan_s:.2f} s (peak memory {peak_kib / 1024:.0f} MiB, {actions} actions, "
+        f"{findings} findings) vs libyaml parse of every file {parse_s:.2f} s "
+        f"({documents} documents): {plan_s / parse_s:.2f}x (target <= 0.5x)"
+    )
     return 0
 
 
