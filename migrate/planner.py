@@ -10,10 +10,7 @@ from migrate.identities import Identities
 from migrate.model import (
     PI_LABEL,
     WI_CLIENT_ID,
-    WI_PROXY_PORT,
-    WI_PROXY_SIDECAR,
     WI_TENANT_ID,
-    WI_USE_LABEL,
     AzureIdentity,
     AzureIdentityBinding,
     Finding,
@@ -23,35 +20,20 @@ from migrate.model import (
     Workload,
 )
 from migrate.plan import (
+    ACTION_TYPES,
     STAGES,
     Action,
     AddBindingSubject,
     AnnotateServiceAccount,
-    CreateFederatedCredential,
-    CreateManagedIdentity,
     CreateServiceAccount,
-    DeleteObject,
     ManagedIdentity,
     Plan,
-    RemovePodLabel,
-    SetSecretProviderClientID,
     Settings,
-    SwitchWorkload,
 )
 from migrate.service_accounts import Choice, ServiceAccounts
+from migrate.workloads import WorkloadChanges
 
-ACTION_ORDER = (
-    CreateManagedIdentity,
-    CreateFederatedCredential,
-    CreateServiceAccount,
-    AnnotateServiceAccount,
-    AddBindingSubject,
-    SwitchWorkload,
-    SetSecretProviderClientID,
-    RemovePodLabel,
-    DeleteObject,
-)
-IMMUTABLE_TEMPLATES = ("Pod", "Job")
+ACTION_ORDER = tuple(ACTION_TYPES.values())  # within a stage, actions run in this order
 
 
 @dataclass(frozen=True)
@@ -92,7 +74,7 @@ class _Planner:
         self.identities = Identities(inventory, settings, self.actions, self.findings)
         self.accounts = ServiceAccounts(inventory, settings)
         self.credentials = credentials.Credentials(inventory, settings)
-        self._spc_done: set[tuple[str, str]] = set()
+        self.workloads = WorkloadChanges(inventory, settings, self.actions, self.findings)
         self._cross: dict[AzureIdentityBinding, list[str]] = {}
 
     def run(self) -> None:
@@ -106,7 +88,7 @@ class _Planner:
         self.actions.extend(retirement.pod_identity_objects(self.inventory))
         self.actions.extend(retirement.uninstall(self.inventory))
         self.findings.extend(retirement.installation_findings(self.inventory))
-        self.findings.extend(self._secret_provider_findings())
+        self.findings.extend(self.workloads.unused_secret_provider_findings())
 
     def _groups(self) -> list[Group]:
         grouped: dict[tuple[str, str], list[Workload]] = defaultdict(list)
@@ -156,8 +138,8 @@ class _Planner:
         if len(usable) > 1:
             self.findings.append(self._several(group, usable))
         for workload in group.workloads:
-            self._switch(workload, choice.name, primary)
-            self._retire_label(workload)
+            self.workloads.switch(workload, choice.name, primary)
+            self.workloads.retire_label(workload)
 
     def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
         """Bindings that serve the group, each with its AzureIdentity (DESIGN.md §4 rule 1)."""
@@ -225,110 +207,6 @@ class _Planner:
                 AddBindingSubject("prepare", role_binding.ref, ref, role_binding.origins)
             )
 
-    def _switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> None:
-        labels = dict(workload.labels)
-        wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
-        annotations: tuple[tuple[str, str], ...] = ()
-        if self.settings.proxy_sidecar:
-            annotations = self._proxy_sidecar(workload)
-        if workload.kind in IMMUTABLE_TEMPLATES and (
-            wanted_labels or workload.service_account != account
-        ):
-            self.findings.append(_immutable(workload))
-        if wanted_labels or annotations or workload.service_account != account:
-            self.actions.append(
-                SwitchWorkload(
-                    "switch",
-                    workload.ref,
-                    workload.template_path,
-                    account,
-                    wanted_labels,
-                    annotations,
-                    workload.origins,
-                )
-            )
-        for name in workload.secret_provider_classes:
-            self._secret_provider(workload, name, managed)
-
-    def _proxy_sidecar(self, workload: Workload) -> tuple[tuple[str, str], ...]:
-        if workload.host_network:
-            self.findings.append(
-                findings.make(
-                    "proxy-sidecar-host-network",
-                    workload.origins[0],
-                    f"{workload.ref} runs with hostNetwork: the webhook rejects the proxy "
-                    "sidecar for it, so it is not added",
-                    "move the application to an SDK that supports workload identity before "
-                    "switching this workload, or drop hostNetwork",
-                    str(workload.ref),
-                )
-            )
-            return ()
-        self.findings.append(
-            findings.make(
-                "proxy-sidecar",
-                workload.origins[0],
-                f"{workload.ref} gets the migration proxy sidecar: upstream says it is not for "
-                "production; it needs a privileged init container and ignores requests that "
-                "pick an identity by resource id",
-                "check that Pod Security / Gatekeeper admit the init container; plan the SDK "
-                "upgrade that lets you remove the sidecar",
-                str(workload.ref),
-            )
-        )
-        return ((WI_PROXY_SIDECAR, "true"), (WI_PROXY_PORT, str(self.settings.proxy_sidecar_port)))
-
-    def _secret_provider(self, workload: Workload, name: str, managed: ManagedIdentity) -> None:
-        key = (workload.namespace, name)
-        spc = next(
-            (s for s in self.inventory.secret_provider_classes if (s.namespace, s.name) == key),
-            None,
-        )
-        if spc is None or not spc.use_pod_identity or key in self._spc_done:
-            return
-        self._spc_done.add(key)
-        self.actions.append(
-            SetSecretProviderClientID(
-                "switch", spc.ref, managed.client_id, managed, spc.origins + workload.origins
-            )
-        )
-
-    def _secret_provider_findings(self) -> list[Finding]:
-        return [
-            findings.make(
-                "unused-secret-provider-class",
-                spc.origins[0],
-                f'SecretProviderClass {spc.namespace}/{spc.name} has usePodIdentity: "true" but '
-                "no migrated workload mounts it",
-                "set parameters.clientID to the identity's client id and usePodIdentity: "
-                '"false" when the pods that mount it move to workload identity',
-                str(spc.ref),
-            )
-            for spc in self.inventory.secret_provider_classes
-            if spc.use_pod_identity and (spc.namespace, spc.name) not in self._spc_done
-        ]
-
-    def _retire_label(self, workload: Workload) -> None:
-        if PI_LABEL in dict(workload.selector_labels):
-            self.findings.append(
-                findings.make(
-                    "label-in-selector",
-                    workload.origins[0],
-                    f"{workload.ref}: {PI_LABEL} is also in spec.selector.matchLabels, which is "
-                    "immutable; the label stays on the pod template (it does nothing once the "
-                    "bindings are gone)",
-                    "to drop it, re-create the workload with a selector without the label "
-                    "(delete with --cascade=orphan, then apply the new selector)",
-                    str(workload.ref),
-                )
-            )
-            return
-        self.actions.append(
-            RemovePodLabel(
-                "retire", workload.ref, workload.template_path, PI_LABEL, workload.origins
-            )
-        )
-
     def _several(
         self, group: Group, usable: list[tuple[AzureIdentityBinding, ManagedIdentity]]
     ) -> Finding:
@@ -355,15 +233,4 @@ def _cross_namespace(binding: AzureIdentityBinding, namespaces: list[str]) -> Fi
         "nothing to do; to forbid such use in Pod Identity, annotate the AzureIdentity "
         "aadpodidentity.k8s.io/Behavior: namespaced",
         str(binding.ref),
-    )
-
-
-def _immutable(workload: Workload) -> Finding:
-    return findings.make(
-        "immutable-pod-template",
-        workload.origins[0],
-        f"{workload.ref}: a {workload.kind}'s pod template cannot be changed in place",
-        f"delete and re-create the {workload.kind} with the new template "
-        "(kubectl replace --force, or let the next run pick it up)",
-        str(workload.ref),
     )
