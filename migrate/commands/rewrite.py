@@ -1,0 +1,101 @@
+"""wi-migrate rewrite: edit a manifests repo in place, one stage (one pull request) at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_ERROR, EXIT_OK, UserError
+from migrate.model import Finding
+from migrate.pipeline import plan_or_load
+from migrate.plan import STAGES, Plan
+from migrate.rewrite import stages, worktree, writer
+from migrate.rewrite.edits import RewriteError
+
+MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-rewritten")
+
+
+@click.command("rewrite")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--stage",
+    type=click.Choice([*STAGES, "all"]),
+    required=True,
+    help="prepare, switch, retire, uninstall (one pull request each), or all four in order.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if anything would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print unified diffs.")
+@click.option(
+    "--allow-dirty", is_flag=True, help="Rewrite files that have uncommitted changes in git."
+)
+@planning_options
+def command(
+    paths: tuple[str, ...],
+    stage: str,
+    check: bool,
+    show_diff: bool,
+    allow_dirty: bool,
+    **options: Any,
+) -> int:
+    """Rewrite the manifests in PATH for one migration stage, with minimal diffs.
+
+    Edits are spliced into the files: comments, quoting, indentation, line endings
+    stay as they are. All files are written, or none. Helm templates and invalid
+    YAML are never touched: they get findings with the change to make by hand.
+    """
+    plan = plan_or_load(paths, settings(**options), options["default_namespace"])
+    roots = plan.source.split(", ") if plan.source and plan.source != ", ".join(paths) else paths
+    try:
+        result = stages.rewrite(plan, stage, roots)
+    except RewriteError as e:
+        raise UserError(f"{e}; nothing was changed", "fix the file, or plan again") from None
+    findings = (*plan.findings, *result.findings)
+    for finding in findings:
+        if finding.severity != "info":
+            _show(finding)
+    mode = "check" if check else "diff" if show_diff else "write"
+    changed = [f for f in result.files if f.changed]
+    if mode == "write" and changed and not allow_dirty:
+        _refuse_dirty([f.path for f in changed if f.original is not None])
+    if mode == "diff":
+        click.echo(writer.diff(changed), nl=False)
+    if mode == "write":
+        writer.commit(result.files)
+    for status in writer.statuses(result.files, mode, _skipped(findings, plan)):
+        click.echo(str(status), err=True)
+    click.echo(_summary(mode, len(changed)), err=True)
+    failed = bool(plan.errors) or (mode == "check" and bool(changed))
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _show(finding: Finding) -> None:
+    click.echo(f"{finding.origin}: {finding.severity} {finding.code}: {finding.message}", err=True)
+    if finding.hint:
+        click.echo(f"  hint: {finding.hint}", err=True)
+
+
+def _skipped(findings: tuple[Finding, ...], plan: Plan) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in findings:
+        if f.code in MANUAL and f.origin.file:
+            out.setdefault(f.origin.file, f"{f.code}: change by hand, line {f.origin.line}")
+    return out
+
+
+def _refuse_dirty(paths: list[str]) -> None:
+    dirty = worktree.dirty(paths)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise UserError(
+            f"uncommitted changes in files to rewrite: {shown}",
+            "commit or stash them first (each stage should be its own commit), "
+            "or pass --allow-dirty",
+        )
+
+
+def _summary(mode: str, changed: int) -> str:
+    if mode == "write":
+        return f"{changed} file(s) rewritten" if changed else "nothing to change"
+    return f"{changed} file(s) would be rewritten" if changed else "nothing to change"
