@@ -52,9 +52,11 @@ def command(
     except RewriteError as e:
         raise UserError(f"{e}; nothing was changed", "fix the file, or plan again") from None
     findings = (*plan.findings, *result.findings)
-    for finding in findings:
+    for finding in plan.findings:
         if finding.severity != "info":
             _show(finding)
+    for finding in result.findings:  # the rewrite's own notes, the fallback among them
+        _show(finding)
     mode = "check" if check else "diff" if show_diff else "write"
     changed = [f for f in result.files if f.changed]
     if mode == "write" and changed and not allow_dirty:

@@ -1,0 +1,88 @@
+"""What a rewritten tree must mean, read back with PyYAML: one check per plan action."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrate.model import WI_USE_LABEL
+from migrate.plan import (
+    Action,
+    AddBindingSubject,
+    AnnotateServiceAccount,
+    CreateServiceAccount,
+    DeleteObject,
+    ObjectRef,
+    RemovePodLabel,
+    SetSecretProviderClientID,
+    SwitchWorkload,
+)
+
+
+def objects(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.is_file():
+        return
+    for doc in yaml.safe_load_all(path.read_text(encoding="utf-8-sig")):
+        if isinstance(doc, dict) and doc.get("kind") == "List":
+            yield from (i for i in doc.get("items") or [] if isinstance(i, dict))
+        elif isinstance(doc, dict):
+            yield doc
+
+
+def named(tree: Path, files: set[str], ref: ObjectRef) -> list[dict[str, Any]]:
+    return [
+        obj
+        for file in sorted(files)
+        for obj in objects(tree / file)
+        if obj.get("kind") == ref.kind and (obj.get("metadata") or {}).get("name") == ref.name
+    ]
+
+
+def dig(obj: Any, *path: str) -> Any:
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def check(action: Action, tree: Path) -> None:
+    """Assert the rewritten TREE carries out ACTION (paths in origins are relative to it)."""
+    files = {o.file for o in getattr(action, "caused_by", ()) if o.file}
+    if isinstance(action, CreateServiceAccount):
+        path = Path(os.path.dirname(action.next_to)) / f"serviceaccount-{action.target.name}.yaml"
+        (sa,) = named(tree, {str(path)}, action.target)
+        annotations = dig(sa, "metadata", "annotations")
+        assert all(annotations.get(k) for k, _ in action.annotations), annotations
+        assert [s["name"] for s in sa.get("imagePullSecrets", [])] == list(action.image_pull_secrets)
+        assert sa.get("automountServiceAccountToken") == action.automount
+        return
+    found = named(tree, files, action.target)
+    if isinstance(action, DeleteObject):
+        assert not found, f"{action.target} is still in {files}"
+        return
+    assert found, f"{action.target} not found in {files}"
+    if isinstance(action, SwitchWorkload):
+        templates = [dig(o, *action.template_path) or {} for o in found]
+        assert any(dig(t, "metadata", "labels", WI_USE_LABEL) == "true" for t in templates)
+        accounts = {dig(t, "spec", "serviceAccountName") or dig(t, "spec", "serviceAccount") for t in templates}
+        assert action.service_account in accounts, accounts
+        for key, value in action.annotations:
+            assert any(dig(t, "metadata", "annotations", key) == value for t in templates)
+    elif isinstance(action, RemovePodLabel):
+        for obj in found:
+            labels = dig(obj, *action.template_path, "metadata", "labels") or {}
+            assert action.label not in labels, labels
+    elif isinstance(action, AnnotateServiceAccount):
+        annotations = dig(found[0], "metadata", "annotations") or {}
+        assert all(annotations.get(k) == (v or annotations.get(k)) and annotations.get(k) for k, v in action.annotations)
+    elif isinstance(action, AddBindingSubject):
+        subjects = found[0].get("subjects") or []
+        wanted = {"kind": "ServiceAccount", "name": action.service_account.name, "namespace": action.service_account.namespace}
+        assert wanted in subjects, subjects
+    elif isinstance(action, SetSecretProviderClientID):
+        params = dig(found[0], "spec", "parameters")
+        assert params["usePodIdentity"] == "false"
+        assert params["clientID"] == (action.client_id or params["clientID"])
