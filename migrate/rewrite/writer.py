@@ -123,10 +123,14 @@ def _backup(path: str) -> str:
 
 def _roll_back(done: list[FileState], backups: dict[str, str]) -> None:
     for f in reversed(done):
-        if f.path in backups:
-            os.replace(backups.pop(f.path), f.path)  # the real rename, not the injected one
-        elif os.path.exists(f.path):
-            os.unlink(f.path)  # a new file
+        backup = backups.get(f.path)
+        if backup is None:
+            if os.path.exists(f.path):
+                os.unlink(f.path)  # a new file
+        # a backup is a hard link: renaming it onto the untouched original would do nothing
+        elif not (os.path.exists(f.path) and os.path.samefile(backup, f.path)):
+            os.replace(backup, f.path)  # the real rename, not the injected one
+            del backups[f.path]
 
 
 def _remove(path: str) -> None:

@@ -56,7 +56,9 @@ def check(action: Action, tree: Path) -> None:
         (sa,) = named(tree, {str(path)}, action.target)
         annotations = dig(sa, "metadata", "annotations")
         assert all(annotations.get(k) for k, _ in action.annotations), annotations
-        assert [s["name"] for s in sa.get("imagePullSecrets", [])] == list(action.image_pull_secrets)
+        assert [s["name"] for s in sa.get("imagePullSecrets", [])] == list(
+            action.image_pull_secrets
+        )
         assert sa.get("automountServiceAccountToken") == action.automount
         return
     found = named(tree, files, action.target)
@@ -67,7 +69,10 @@ def check(action: Action, tree: Path) -> None:
     if isinstance(action, SwitchWorkload):
         templates = [dig(o, *action.template_path) or {} for o in found]
         assert any(dig(t, "metadata", "labels", WI_USE_LABEL) == "true" for t in templates)
-        accounts = {dig(t, "spec", "serviceAccountName") or dig(t, "spec", "serviceAccount") for t in templates}
+        accounts = {
+            dig(t, "spec", "serviceAccountName") or dig(t, "spec", "serviceAccount")
+            for t in templates
+        }
         assert action.service_account in accounts, accounts
         for key, value in action.annotations:
             assert any(dig(t, "metadata", "annotations", key) == value for t in templates)
@@ -77,10 +82,17 @@ def check(action: Action, tree: Path) -> None:
             assert action.label not in labels, labels
     elif isinstance(action, AnnotateServiceAccount):
         annotations = dig(found[0], "metadata", "annotations") or {}
-        assert all(annotations.get(k) == (v or annotations.get(k)) and annotations.get(k) for k, v in action.annotations)
+        assert all(
+            annotations.get(k) == (v or annotations.get(k)) and annotations.get(k)
+            for k, v in action.annotations
+        )
     elif isinstance(action, AddBindingSubject):
         subjects = found[0].get("subjects") or []
-        wanted = {"kind": "ServiceAccount", "name": action.service_account.name, "namespace": action.service_account.namespace}
+        wanted = {
+            "kind": "ServiceAccount",
+            "name": action.service_account.name,
+            "namespace": action.service_account.namespace,
+        }
         assert wanted in subjects, subjects
     elif isinstance(action, SetSecretProviderClientID):
         params = dig(found[0], "spec", "parameters")

@@ -21,7 +21,12 @@ import yaml
 from migrate.commands.options import settings
 from migrate.commands.rewrite import command
 from migrate.pipeline import plan_manifests
-from migrate.plan import STAGES, AnnotateServiceAccount, CreateFederatedCredential, CreateManagedIdentity
+from migrate.plan import (
+    STAGES,
+    AnnotateServiceAccount,
+    CreateFederatedCredential,
+    CreateManagedIdentity,
+)
 from migrate.rewrite import stages
 from migrate.rewrite.edits import Edit, apply, line_starts, touched_lines
 from tests.conftest import ROOT, UPDATE_GOLDENS
@@ -36,7 +41,9 @@ def spec(case: Path) -> dict[str, Any]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def show(got: dict[str, bytes], want: dict[str, bytes]) -> str:
@@ -49,7 +56,9 @@ def show(got: dict[str, bytes], want: dict[str, bytes]) -> str:
     return "".join(out)
 
 
-def rewrite_in(tmp: Path, case: Path, run_cli, monkeypatch: pytest.MonkeyPatch, source: Path) -> tuple[int, str]:
+def rewrite_in(
+    tmp: Path, case: Path, run_cli, monkeypatch: pytest.MonkeyPatch, source: Path
+) -> tuple[int, str]:
     work = tmp / "input"
     if source != work:
         shutil.copytree(source, work)
@@ -102,8 +111,12 @@ def _file_actions(plan, stage: str) -> list:  # type: ignore[no-untyped-def]
     ]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if (c / "expected").exists()], ids=lambda c: c.name)
-def test_expected_output_means_the_plan(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if (c / "expected").exists()], ids=lambda c: c.name
+)
+def test_expected_output_means_the_plan(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copytree(case / "input", tmp_path / "before" / "input")
     shutil.copytree(case / "expected", tmp_path / "after" / "input")
     stage = spec(case)["stage"]
@@ -120,8 +133,15 @@ def test_expected_output_means_the_plan(case: Path, tmp_path: Path, monkeypatch:
 
 
 def _changed_lines(before: str, after: str) -> set[int]:
-    matcher = difflib.SequenceMatcher(None, before.splitlines(True), after.splitlines(True), autojunk=False)
-    return {i for tag, i1, i2, _, _ in matcher.get_opcodes() if tag in ("replace", "delete") for i in range(i1, i2)}
+    matcher = difflib.SequenceMatcher(
+        None, before.splitlines(True), after.splitlines(True), autojunk=False
+    )
+    return {
+        i
+        for tag, i1, i2, _, _ in matcher.get_opcodes()
+        if tag in ("replace", "delete")
+        for i in range(i1, i2)
+    }
 
 
 def minimality_problems(before: str, edits: Sequence[Edit], redump_allowed: bool) -> list[str]:
@@ -129,7 +149,9 @@ def minimality_problems(before: str, edits: Sequence[Edit], redump_allowed: bool
     problems = []
     changed = _changed_lines(before, apply(before, edits))
     if not changed <= touched_lines(before, edits):
-        problems.append(f"lines {sorted(changed - touched_lines(before, edits))} changed outside the edits")
+        problems.append(
+            f"lines {sorted(changed - touched_lines(before, edits))} changed outside the edits"
+        )
     starts = line_starts(before)
     for edit in edits:
         old = before[edit.start : edit.end]
@@ -149,7 +171,9 @@ def minimality_problems(before: str, edits: Sequence[Edit], redump_allowed: bool
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_diff_touches_only_needed_lines(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_touches_only_needed_lines(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copytree(case / "input", tmp_path / "input")
     plan = _plan(case, tmp_path, monkeypatch)
     result = stages.rewrite(plan, spec(case)["stage"], ["input"])

@@ -1,0 +1,116 @@
+"""wi-migrate rewrite as a user runs it: --check, --diff, status lines, the git dirty check."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+ARGS = ("--issuer", "https://issuer.example/", "--cluster-name", "c1")
+CASE = ROOT / "tests/cases/rewrite/switch-comments/input"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(CASE, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "repo"
+
+
+def test_check_exits_1_and_writes_nothing(repo: Path, run_cli) -> None:
+    before = snapshot(repo)
+    code, _out, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)
+    assert code == 1
+    assert "would rewrite repo/orders.yaml" in err
+    assert "unchanged repo/identity.yaml" not in err  # only files the stage concerns
+    assert snapshot(repo) == before
+    run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)
+    assert code == 0, err
+    assert "nothing to change" in err and "would rewrite" not in err
+
+
+def test_diff_prints_unified_diffs_and_writes_nothing(repo: Path, run_cli) -> None:
+    before = snapshot(repo)
+    code, out, _err = run_cli("rewrite", "repo", "--stage", "switch", "--diff", *ARGS)
+    assert code == 0
+    assert out.startswith("--- a/repo/orders.yaml\n+++ b/repo/orders.yaml\n")
+    assert '+        azure.workload.identity/use: "true"\n' in out
+    assert "-      serviceAccountName: orders-runtime\n+      serviceAccountName: orders\n" in out
+    assert snapshot(repo) == before
+
+
+def test_status_lines_and_new_and_deleted_files(tmp_path: Path, monkeypatch, run_cli) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("rewrite", "repo", "--stage", "prepare", "--diff", *ARGS)
+    assert "--- /dev/null\n+++ b/repo/apps/orders/serviceaccount-orders-api.yaml\n" in out
+    assert "would rewrite repo/apps/orders/serviceaccount-orders-api.yaml (new file)" in err
+    assert "skipped repo/charts/inventory/templates/azureidentity.yaml (helm-template" in err
+    assert "repo/charts/inventory/templates/azureidentity.yaml:2: warning helm-template" in err
+    code, out, err = run_cli("rewrite", "repo", "--stage", "all", *ARGS)
+    assert code == 0, err
+    assert "rewrote repo/apps/orders/identities.yaml (no document left)" in err
+    assert not (tmp_path / "repo/apps/orders/identities.yaml").exists()
+    assert "repo/platform/aad-pod-identity/kustomization.yaml:1: info empty-kustomization" in err
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_refuses_files_with_uncommitted_changes(repo: Path, run_cli) -> None:
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "init")
+    orders = repo / "orders.yaml"
+    orders.write_text(orders.read_text() + "# work in progress\n")
+    before = snapshot(repo)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 1
+    assert "error: uncommitted changes in files to rewrite: repo/orders.yaml" in err
+    assert "--allow-dirty" in err
+    assert snapshot(repo) == before
+    # --check and --diff write nothing: no refusal
+    assert run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)[0] == 1
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--allow-dirty", *ARGS)
+    assert code == 0, err
+    assert "rewrote repo/orders.yaml" in err
+
+
+def test_clean_git_tree_is_rewritten(repo: Path, run_cli) -> None:
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "init")
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 0, err
+    assert "rewrote repo/orders.yaml" in err
+
+
+def test_a_stale_saved_plan_is_refused(repo: Path, run_cli, tmp_path: Path) -> None:
+    code, out, _ = run_cli("plan", "repo", "-o", "json", *ARGS)
+    (tmp_path / "plan.json").write_text(out)
+    orders = repo / "orders.yaml"
+    orders.write_text(orders.read_text().replace("replicas: 3", "replicas: 4"))
+    before = snapshot(repo)
+    code, _, err = run_cli("rewrite", "plan.json", "--stage", "switch")
+    assert code == 1
+    assert (
+        "repo/orders.yaml changed since the plan was made; plan again; nothing was changed" in err
+    )
+    assert snapshot(repo) == before
