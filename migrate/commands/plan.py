@@ -1,4 +1,4 @@
-"""wi-migrate plan: the dry-run migration plan of a manifests repo."""
+"""wi-migrate plan: the dry-run migration plan of a manifests repo or a live cluster."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from rich.console import Console
 
 from migrate import report
 from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
 from migrate.pipeline import plan_manifests
 
 
 @click.command("plan")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
 @click.option(
     "-o",
     "--output",
@@ -28,13 +28,32 @@ from migrate.pipeline import plan_manifests
     is_flag=True,
     help="Exit 2 when the plan has changes (and no errors), like terraform plan.",
 )
+@click.option("--cluster", is_flag=True, help="Plan the live cluster (read-only) instead of PATH.")
+@click.option("--context", default="", metavar="C", help="kubeconfig context (with --cluster).")
+@click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file (with --cluster).")
 @planning_options
-def command(paths: tuple[str, ...], output: str, exit_code: bool, **options: Any) -> int:
-    """Plan the migration of the manifests in PATH (files, folders, or - for stdin).
+def command(
+    paths: tuple[str, ...],
+    output: str,
+    exit_code: bool,
+    cluster: bool,
+    context: str,
+    kubeconfig: str,
+    **options: Any,
+) -> int:
+    """Plan the migration of the manifests in PATH (files, folders, or - for stdin),
+    or of a live cluster with --cluster.
 
     Nothing is written. Errors in the plan exit 1.
     """
-    plan = plan_manifests(paths, settings(**options), options["default_namespace"])
+    if cluster == bool(paths):
+        raise UserError("pass PATH... or --cluster (one of them)", "see wi-migrate plan --help")
+    if cluster:
+        from migrate.kube import live  # the SDK is loaded only for a cluster
+
+        plan = live.plan(context, kubeconfig, settings(**options))
+    else:
+        plan = plan_manifests(paths, settings(**options), options["default_namespace"])
     if output == "table":
         report.table(plan, Console(width=max(Console().width, 100)))
     else:

@@ -1,0 +1,169 @@
+"""One connection to the Kubernetes API: JSON in, JSON out, retries in one place.
+
+The `kubernetes` SDK is imported lazily (an offline plan never loads it). Bodies are
+read as raw JSON (`json.loads`), not deserialized into SDK models: listing 50,000 pods
+through the models costs several times the transfer itself.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from migrate.errors import EXIT_STOPPED, UserError
+
+Object = dict[str, Any]
+CONNECTION_LOST = 599  # our own status for a connection lost before an answer
+RETRIED = frozenset({429, 500, 502, 503, 504, CONNECTION_LOST})
+JSON = "application/json"
+APPLY = "application/apply-patch+yaml"
+MERGE = "application/merge-patch+json"
+FIELD_MANAGER = "wi-migrate"
+PAGE = 500
+
+
+class ApiFailure(Exception):
+    """The API server answered with an error status (after retries for transient ones)."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"{status} {reason}: {message}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+class Connection:
+    """Calls the API server; transient failures (429, 5xx, dropped connections) are retried
+    with the server's Retry-After or a short backoff, then reported as a resumable stop."""
+
+    def __init__(
+        self, api_client: Any, name: str, *, attempts: int = 6, backoff: float = 0.2
+    ) -> None:
+        self.api_client = api_client
+        self.name = name
+        self.attempts = attempts
+        self.backoff = backoff
+        self.dry_run = False  # --dry-run=server: every write carries dryRun=All
+        self.calls = 0
+
+    @classmethod
+    def connect(cls, context: str = "", kubeconfig: str = "") -> Connection:
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        configuration = client.Configuration()
+        try:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig or None,
+                context=context or None,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+            _, active = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig or None
+            )
+        except (ConfigException, OSError) as e:
+            raise UserError(
+                f"cannot load the kubeconfig{f' {kubeconfig}' if kubeconfig else ''}: {e}",
+                "pass --kubeconfig FILE and --context NAME, or set KUBECONFIG",
+            ) from None
+        configuration.retries = 0  # retries happen here, where writes are known idempotent
+        return cls(client.ApiClient(configuration), context or str(active.get("name", "")))
+
+    def close(self) -> None:
+        self.api_client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> Any:
+        query = dict(query or {})
+        if self.dry_run and method in ("POST", "PUT", "PATCH", "DELETE"):
+            query["dryRun"] = "All"
+        for attempt in range(1, self.attempts + 1):
+            status, data, retry_after = self._once(method, path, query, body, content_type)
+            if status < 400:
+                return json.loads(data) if data else None
+            if status not in RETRIED or attempt == self.attempts:
+                raise _failure(status, data)
+            time.sleep(retry_after if retry_after is not None else self.backoff * attempt)
+        raise AssertionError("unreachable")
+
+    def _once(
+        self, method: str, path: str, query: dict[str, str], body: Any, content_type: str
+    ) -> tuple[int, bytes, float | None]:
+        import urllib3
+
+        self.calls += 1
+        headers = {"Accept": JSON, "Content-Type": content_type}
+        request = self.api_client.param_serialize(
+            method,
+            path,
+            query_params=list(query.items()),
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self.api_client.call_api(*request[:5])
+            data = response.read()
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            return (
+                CONNECTION_LOST,
+                json.dumps({"reason": "ConnectionLost", "message": str(e)}).encode(),
+                None,
+            )
+        retry_after = response.headers.get("Retry-After")
+        return response.status, data, float(retry_after) if retry_after else None
+
+    def get(self, path: str) -> Object | None:
+        try:
+            found: Object = self.call("GET", path)
+        except ApiFailure as e:
+            if e.status == 404:
+                return None
+            raise
+        return found
+
+    def pages(self, path: str, query: dict[str, str] | None = None) -> Iterator[list[Object]]:
+        """Every page of a list (limit/continue); nothing when the kind is not served (404)."""
+        token = ""
+        while True:
+            params = {**(query or {}), "limit": str(PAGE)}
+            if token:
+                params["continue"] = token
+            try:
+                page = self.call("GET", path, params)
+            except ApiFailure as e:
+                if e.status == 404:
+                    return
+                raise
+            yield page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token:
+                return
+
+
+def _failure(status: int, data: bytes) -> ApiFailure:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    return ApiFailure(status, str(body.get("reason", "")), str(body.get("message", "")))
+
+
+def stopped(error: ApiFailure, doing: str) -> UserError:
+    """A transient failure that outlasted the retries: stop, resumable by a re-run."""
+    return UserError(
+        f"the API server failed while {doing}: {error}",
+        "nothing is lost: every change so far is in the journal; run the same command again "
+        "to resume",
+        EXIT_STOPPED,
+    )
