@@ -1,0 +1,113 @@
+"""wi-migrate render: a plan as files to review and apply with kubectl, az, terraform, ..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from migrate import targets
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_OK, UserError
+from migrate.pipeline import plan_or_load
+from migrate.plan import STAGES, Plan
+from migrate.targets import kubevalidate, output
+
+
+@click.command("render")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE_OR_PLAN...")
+@click.option(
+    "--stage",
+    type=click.Choice([*STAGES, "all"]),
+    default="all",
+    show_default=True,
+    help="The stage to render, or all four (each in its own folder).",
+)
+@click.option(
+    "-t",
+    "--target",
+    "target_names",
+    type=click.Choice([*targets.TARGETS, "all"]),
+    multiple=True,
+    help="What to render (repeatable): " + ", ".join(targets.TARGETS) + ", or all (default).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    required=True,
+    metavar="OUTDIR",
+    help="Folder to write OUTDIR/<target>/<stage>/...; files are written only when they change.",
+)
+@click.option(
+    "--templates",
+    metavar="DIR",
+    help="Folder of templates overriding the shipped ones by relative path, "
+    "e.g. DIR/az/federated-credentials.sh.j2.",
+)
+@click.option(
+    "--kube-version",
+    metavar="X.Y",
+    help="Kubernetes version to validate objects and patches against "
+    "(default: the newest kubernetes-validate knows).",
+)
+@click.option("--force", is_flag=True, help="Render even when the plan has error findings.")
+@planning_options
+def command(
+    sources: tuple[str, ...],
+    stage: str,
+    target_names: tuple[str, ...],
+    output_dir: str,
+    templates: str | None,
+    kube_version: str | None,
+    force: bool,
+    **options: Any,
+) -> int:
+    """Render the plan of SOURCE_OR_PLAN (manifests, or a saved plan.json) as files.
+
+    Files go to OUTDIR/<target>/<stage>/. A plan with error findings is refused unless
+    --force. Rendering is deterministic: the same plan gives the same bytes.
+    """
+    plan = plan_or_load(sources, settings(**options), options["default_namespace"])
+    _refuse_errors(plan, force)
+    chosen = _targets(target_names)
+    rendered = targets.render(plan, chosen, stage, targets.environment(templates))
+    _validate(rendered, kube_version)
+    written = output.write(output_dir, rendered)
+    changed = [w for w in written if w.changed]
+    for w in changed:
+        click.echo(f"wrote {w.path}", err=True)
+    click.echo(
+        f"{output_dir}: wrote {len(changed)}, unchanged {len(written) - len(changed)}", err=True
+    )
+    return EXIT_OK
+
+
+def _targets(names: tuple[str, ...]) -> list[str]:
+    if not names or "all" in names:
+        return list(targets.TARGETS)
+    return [t for t in targets.TARGETS if t in names]
+
+
+def _refuse_errors(plan: Plan, force: bool) -> None:
+    for finding in plan.findings:
+        if finding.severity != "info":
+            where = f"{finding.origin}: " if str(finding.origin) != "-" else ""
+            click.echo(f"{where}{finding.severity} {finding.code}: {finding.message}", err=True)
+    if plan.errors and not force:
+        raise UserError(
+            f"the plan has {len(plan.errors)} error finding(s) (above); nothing was rendered",
+            "fix them and plan again, or pass --force to render what the plan has",
+        )
+
+
+def _validate(rendered: list[output.RenderedFile], kube_version: str | None) -> None:
+    if not kubevalidate.available():
+        if kube_version:
+            raise UserError(
+                f"--kube-version {kube_version}: kubernetes-validate is not installed",
+                "pip install kubernetes-validate, or leave out --kube-version",
+            )
+        click.echo("note: kubernetes-validate is not installed: objects not validated", err=True)
+        return
+    version = kubevalidate.supported(kube_version) if kube_version else kubevalidate.latest()
+    kubevalidate.check(rendered, version)
