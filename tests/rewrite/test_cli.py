@@ -114,3 +114,31 @@ def test_a_stale_saved_plan_is_refused(repo: Path, run_cli, tmp_path: Path) -> N
         "repo/orders.yaml changed since the plan was made; plan again; nothing was changed" in err
     )
     assert snapshot(repo) == before
+
+
+def test_sample_repo_stage_by_stage_each_run_twice(tmp_path: Path, monkeypatch, run_cli) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    crlf = (tmp_path / "repo/apps/legacy/ftp-poller-pod.yaml").read_bytes()
+    assert b"\r\n" in crlf
+    for stage in ("prepare", "switch", "retire", "uninstall"):
+        code, _, err = run_cli("rewrite", "repo", "--stage", stage, *ARGS)
+        assert code == 0, err
+        assert "rewrote" in err
+        after = snapshot(tmp_path / "repo")
+        code, _, err = run_cli("rewrite", "repo", "--stage", stage, *ARGS)
+        assert "rewrote" not in err and "nothing to change" in err
+        assert snapshot(tmp_path / "repo") == after
+    pod = (tmp_path / "repo/apps/legacy/ftp-poller-pod.yaml").read_bytes()
+    assert b'    azure.workload.identity/use: "true"\r\n' in pod
+    assert pod.count(b"\n") == pod.count(b"\r\n")
+    assert (
+        (tmp_path / "repo/apps/monitoring/log-shipper.yaml")
+        .read_bytes()
+        .startswith(b"\xef\xbb\xbf")
+    )
+    # the label stays where it is part of the immutable selector
+    assert (
+        b"aadpodidbinding"
+        in (tmp_path / "repo/apps/analytics/clickstream-ingest-deployment.yaml").read_bytes()
+    )
