@@ -54,7 +54,8 @@ def originals() -> dict[tuple[str, str], dict[str, Any]]:
             if not isinstance(doc, dict) or "kind" not in doc:
                 continue
             for obj in doc.get("items", []) if doc["kind"] == "List" else [doc]:
-                found.setdefault((obj["kind"], obj["metadata"]["name"]), obj)
+                if "name" in obj.get("metadata", {}):
+                    found.setdefault((obj["kind"], obj["metadata"]["name"]), obj)
     return found
 
 
