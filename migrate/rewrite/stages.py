@@ -206,6 +206,7 @@ def _unsafe(file: str, doc: Document, why: str, e: Unsafe) -> Finding:
         e.line or doc.line,
         f"{why}: not rewritten: {e.reason}",
         "make this change by hand",
+        why.partition(" ")[2],  # the target, as actions.ops wrote it into `why`
     )
 
 
