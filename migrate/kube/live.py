@@ -33,6 +33,12 @@ def plan(context: str, kubeconfig: str, settings: Settings) -> Plan:
 
 def read_and_plan(connection: Connection, settings: Settings) -> tuple[Plan, Discovery]:
     inventory, discovery = cluster.read(connection)
+    return plan_from(inventory, discovery, settings)
+
+
+def plan_from(
+    inventory: Inventory, discovery: Discovery, settings: Settings
+) -> tuple[Plan, Discovery]:
     if not settings.issuer and discovery.issuer:
         settings = dataclasses.replace(settings, issuer=discovery.issuer)
     planned = plan_inventory(inventory, settings)

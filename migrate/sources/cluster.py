@@ -222,3 +222,31 @@ def _unknown_owner(obj: Object, owner: dict[str, Any]) -> Finding:
         f"pod template of the {owner.get('kind')} by hand (patching the pods would be reverted)",
         where.ref,
     )
+
+
+def pods_by_owner(connection: Connection) -> dict[tuple[str, str, str], list[Object]]:
+    """Every pod under the (kind, namespace, name) of its top owner (a Deployment for a
+    ReplicaSet's pod, a CronJob for a Job's); bare pods under ("Pod", ns, name)."""
+    parents: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for kind_name in TOP_OWNERS:
+        for obj in objects(connection, kind_name):
+            meta = obj.get("metadata") or {}
+            owner = _controller(meta)
+            if owner:
+                parents[(kind_name, meta.get("namespace", ""), meta.get("name", ""))] = (
+                    str(owner.get("kind")),
+                    str(owner.get("name")),
+                )
+    found: dict[tuple[str, str, str], list[Object]] = {}
+    for pod in objects(connection, "Pod"):
+        meta = pod.get("metadata") or {}
+        ns, owner = meta.get("namespace", ""), _controller(meta)
+        key = (
+            (str(owner.get("kind")), ns, str(owner.get("name")))
+            if owner
+            else ("Pod", ns, meta.get("name", ""))
+        )
+        if key in parents:
+            key = (parents[key][0], ns, parents[key][1])
+        found.setdefault(key, []).append(pod)
+    return found

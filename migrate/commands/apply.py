@@ -1,0 +1,130 @@
+"""wi-migrate apply: run one live migration stage against the cluster (and Azure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from migrate.plan import STAGES, target_of
+
+CLUSTER_OPTIONS = [
+    click.option("--context", default="", metavar="C", help="kubeconfig context."),
+    click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file."),
+    click.option(
+        "--journal",
+        "journal_file",
+        default="wi-migrate-journal.json",
+        show_default=True,
+        metavar="FILE",
+        help="Local copy of the journal (the cluster keeps the other).",
+    ),
+    click.option(
+        "--journal-namespace",
+        default="kube-system",
+        show_default=True,
+        metavar="NS",
+        help="Namespace of the ConfigMap wi-migrate-journal.",
+    ),
+]
+
+
+def cluster_options(f: Any) -> Any:
+    for option in reversed(CLUSTER_OPTIONS):
+        f = option(f)
+    return f
+
+
+@click.command("apply")
+@click.argument("plan_file", required=False, metavar="[PLAN]")
+@click.option("--stage", type=click.Choice(STAGES), required=True, help="The stage to run.")
+@click.option("--yes", is_flag=True, help="Write. Without it, print what the stage would do.")
+@click.option(
+    "--dry-run",
+    type=click.Choice(["server"]),
+    default=None,
+    help="server: send every write with dryRun=All (implies --yes; nothing is stored).",
+)
+@click.option("--exit-code", is_flag=True, help="Without --yes: exit 2 when there is work to do.")
+@click.option("--skip-gate", multiple=True, metavar="NAME", help="Override one failed gate.")
+@click.option("--patch-owned", is_flag=True, help="Also patch objects owned by Helm/Flux/Argo CD.")
+@click.option(
+    "--helm-command",
+    is_flag=True,
+    help="uninstall: print helm uninstall for a live Helm release instead of deleting it.",
+)
+@cluster_options
+@planning_options
+def command(
+    plan_file: str | None,
+    stage: str,
+    yes: bool,
+    dry_run: str | None,
+    exit_code: bool,
+    skip_gate: tuple[str, ...],
+    patch_owned: bool,
+    helm_command: bool,
+    context: str,
+    kubeconfig: str,
+    journal_file: str,
+    journal_namespace: str,
+    **options: Any,
+) -> int:
+    """Run STAGE of the live migration (prepare, switch, retire, uninstall).
+
+    Without --yes nothing is written: the stage's actions are printed. Gates between
+    stages stop the run (exit 3) with what blocks them; re-run to resume after a
+    failure or a kill: every write is journaled, and done steps are skipped.
+    """
+    from migrate import plan as plans
+    from migrate.kube import apply, azure, uninstall
+    from migrate.kube.client import Connection
+    from migrate.kube.journal import Journal
+
+    saved = plans.load_file(plan_file) if plan_file else None
+    connection = Connection.connect(context, kubeconfig)
+    connection.dry_run = dry_run == "server"
+    write = yes or connection.dry_run
+    try:
+        journal = Journal(connection, journal_namespace, journal_file).load()
+        run_options = apply.Options(stage, write, patch_owned, skip_gate, saved)
+        if stage == "uninstall":
+            outcome = uninstall.run(
+                connection, journal, settings(**options), run_options, helm_command, _echo
+            )
+        else:
+            outcome = apply.run(
+                connection,
+                journal,
+                settings(**options),
+                run_options,
+                azure.credentials(),
+                _progress,
+            )
+    finally:
+        connection.close()
+    for note in outcome.notes:
+        click.echo(note, err=True)
+    if not write:
+        for action in outcome.actions:
+            click.echo(f"would {action.stage}: {plans.action_name(action)} {target_of(action)}")
+        click.echo(f"{len(outcome.actions)} action(s); run again with --yes to apply", err=True)
+        return EXIT_CHANGES if exit_code and outcome.actions else EXIT_OK
+    counts: dict[str, int] = {}
+    for result in outcome.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
+    click.echo(f"{stage}{' (server dry-run)' if connection.dry_run else ''}: {summary}", err=True)
+    for result in outcome.failed:
+        click.echo(str(result), err=True)
+    return EXIT_ERROR if outcome.failed else EXIT_OK
+
+
+def _progress(index: int, total: int, result: Any) -> None:
+    click.echo(f"[{index}/{total}] {result}", err=True)
+
+
+def _echo(text: str) -> None:
+    click.echo(text)

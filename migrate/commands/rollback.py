@@ -1,0 +1,39 @@
+"""wi-migrate rollback: undo a live stage exactly, from its journal."""
+
+from __future__ import annotations
+
+import click
+
+from migrate.commands.apply import cluster_options
+from migrate.errors import EXIT_OK
+
+
+@click.command("rollback")
+@click.option(
+    "--stage",
+    type=click.Choice(["prepare", "switch", "retire"]),
+    required=True,
+    help="The stage to undo (later stages first).",
+)
+@cluster_options
+def command(
+    stage: str, context: str, kubeconfig: str, journal_file: str, journal_namespace: str
+) -> int:
+    """Restore every object STAGE touched to its journaled before-image, in reverse order.
+
+    Deleted Pod Identity objects are re-created, patched workloads get their previous
+    template back, objects the stage created are deleted. Federated credentials in
+    Azure are left in place (they grant nothing without a ServiceAccount using them).
+    """
+    from migrate.kube.client import Connection
+    from migrate.kube.journal import Journal
+    from migrate.kube.rollback import rollback
+
+    connection = Connection.connect(context, kubeconfig)
+    try:
+        journal = Journal(connection, journal_namespace, journal_file).load()
+        changed = rollback(connection, journal, stage, lambda line: click.echo(line, err=True))
+    finally:
+        connection.close()
+    click.echo(f"rollback {stage}: {changed} object(s) restored", err=True)
+    return EXIT_OK

@@ -1,0 +1,37 @@
+"""wi-migrate status: where a live migration stands (journal + what the cluster shows)."""
+
+from __future__ import annotations
+
+import click
+
+from migrate.commands.apply import cluster_options
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_OK
+from migrate.plan import STAGES
+
+
+@click.command("status")
+@cluster_options
+@planning_options
+def command(
+    context: str, kubeconfig: str, journal_file: str, journal_namespace: str, **options: object
+) -> int:
+    """Show each stage: journaled (done / running / rolled back) and what is left to do."""
+    from migrate.kube import live
+    from migrate.kube.client import Connection
+    from migrate.kube.journal import Journal
+
+    connection = Connection.connect(context, kubeconfig)
+    try:
+        journal = Journal(connection, journal_namespace, journal_file).load()
+        plan, discovery = live.read_and_plan(connection, settings(**options))  # type: ignore[arg-type]
+    finally:
+        connection.close()
+    click.echo(f"cluster {connection.name}: issuer {discovery.issuer or '(unknown)'}")
+    click.echo(f"workload identity webhook: {discovery.webhook or 'not installed'}")
+    for stage in STAGES:
+        log = journal.stages.get(stage)
+        state = f"{log.status}, {len(log.entries)} object(s) journaled" if log else "not started"
+        left = len(plan.stage(stage))
+        click.echo(f"{stage:10} {state}; {left} action(s) left in the cluster's plan")
+    return EXIT_OK

@@ -1,0 +1,144 @@
+"""A live stage: read → plan → gates → (print, or journal and write) → results.
+
+The plan is recomputed from the cluster on every run, so a stage that was killed half way
+simply finds the rest to do; with a saved plan, its fingerprints must still match (or
+match what this tool itself wrote, according to the journal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from migrate.errors import UserError
+from migrate.kube import gates, live
+from migrate.kube.client import ApiFailure, Connection, stopped
+from migrate.kube.journal import Journal
+from migrate.kube.steps import Result, Steps
+from migrate.plan import (
+    Action,
+    CreateFederatedCredential,
+    CreateManagedIdentity,
+    Plan,
+    Settings,
+)
+from migrate.sources import cluster
+
+AZURE_ACTIONS = (CreateFederatedCredential, CreateManagedIdentity)
+Progress = Callable[[int, int, Result], None]
+
+
+class Credentials:
+    """The Azure side of the prepare stage (migrate.azure): ensure and check credentials."""
+
+    def ensure(self, actions: Sequence[Action]) -> list[Result]:
+        raise NotImplementedError
+
+    def missing(self, actions: Sequence[CreateFederatedCredential]) -> list[str]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Options:
+    stage: str
+    write: bool = False  # --yes
+    patch_owned: bool = False
+    skip_gates: tuple[str, ...] = ()
+    saved_plan: Plan | None = None
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    actions: list[Action]  # what the stage does (or would do)
+    results: list[Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    try:
+        return _run(connection, journal, settings, options, credentials, progress)
+    except ApiFailure as e:
+        raise stopped(e, f"running the {options.stage} stage") from None
+
+
+def _run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None,
+    progress: Progress | None,
+) -> Outcome:
+    inventory, discovery = cluster.read(connection)
+    current, _ = live.plan_from(inventory, discovery, settings)
+    plan = current
+    if options.saved_plan is not None:
+        _check_fresh(options.saved_plan, dict(inventory.fingerprints), journal)
+        plan = options.saved_plan
+    missing = credentials.missing if credentials is not None else None
+    notes = gates.enforce(
+        gates.check(options.stage, connection, current, discovery, missing), options.skip_gates
+    )
+    owned = live.owned_targets(plan, inventory)
+    actions = []
+    for action in plan.stage(options.stage):
+        target = getattr(action, "target", None)
+        if target in owned and not options.patch_owned:
+            notes.append(f"left alone (managed by {owned[target].managed_by}): {target}")
+            continue
+        actions.append(action)
+    outcome = Outcome(plan, actions, notes=notes)
+    if not options.write:
+        return outcome
+    azure = [a for a in actions if isinstance(a, AZURE_ACTIONS)]
+    if azure:
+        if credentials is None:
+            raise UserError(
+                "the prepare stage needs Azure for federated credentials",
+                "sign in to Azure (az login) so wi-migrate can reach the subscription",
+            )
+        outcome.results.extend(credentials.ensure(azure))
+    steps = Steps(connection, journal)
+    kube = [a for a in actions if not isinstance(a, AZURE_ACTIONS)]
+    for index, action in enumerate(kube, 1):
+        result = steps.run(action)
+        outcome.results.append(result)
+        if progress is not None:
+            progress(index, len(kube), result)
+    if not outcome.failed:
+        journal.finish(options.stage)
+    return outcome
+
+
+def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:
+    ours = {
+        ref: str((entry.after or {}).get("metadata", {}).get("resourceVersion", ""))
+        for log in journal.stages.values()
+        for ref, entry in log.entries.items()
+    }
+    changed = [
+        ref
+        for ref, version in saved.fingerprints
+        if now.get(ref) not in (version, ours.get(ref)) and not (ref not in now and ref in ours)
+    ]
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise UserError(
+            f"the saved plan is stale: {len(changed)} object(s) changed since it was made "
+            f"({shown})",
+            "make a new plan (wi-migrate plan --cluster -o json > plan.json) and review it",
+        )

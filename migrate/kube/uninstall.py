@@ -1,0 +1,117 @@
+"""The uninstall stage: Pod Identity's own installation, in a safe order (DOMAIN.md §1).
+
+Refuses while a pod still carries aadpodidbinding or an AzureAssignedIdentity remains.
+A live Helm release can be left to `helm uninstall` (--helm-command); the AKS add-on is
+removed through Azure, so its steps are printed and no object is deleted (AKS would
+re-create them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from migrate.kube import gates, live
+from migrate.kube.apply import Options, Outcome
+from migrate.kube.client import ApiFailure, Connection, stopped
+from migrate.kube.journal import Journal
+from migrate.kube.kinds import kind
+from migrate.kube.steps import Steps
+from migrate.plan import Action, DeleteObject, Plan, Settings
+from migrate.sources import cluster
+from migrate.sources.cluster import Discovery
+
+RELEASE = "meta.helm.sh/release-name"
+RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
+Echo = Callable[[str], None]
+
+
+def run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    helm_command: bool,
+    echo: Echo,
+) -> Outcome:
+    try:
+        return _run(connection, journal, settings, options, helm_command, echo)
+    except ApiFailure as e:
+        raise stopped(e, "running the uninstall stage") from None
+
+
+def _run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    helm_command: bool,
+    echo: Echo,
+) -> Outcome:
+    inventory, discovery = cluster.read(connection)
+    plan, _ = live.plan_from(inventory, discovery, settings)
+    notes = gates.enforce([gates.released(connection)], options.skip_gates)
+    if any(c.install == "addon" for c in inventory.components):
+        for line in addon_steps(plan, settings):
+            echo(line)
+        notes.append("the AKS pod-identity add-on is removed through Azure: nothing deleted")
+        return Outcome(plan, [], notes=notes)
+    actions: list[Action] = [a for a in plan.stage("uninstall") if isinstance(a, DeleteObject)]
+    releases = _helm_releases(connection, actions, discovery) if helm_command else {}
+    if releases:
+        for release in sorted(releases):
+            namespace, name = release.split("/", 1)
+            echo(f"helm uninstall {name} --namespace {namespace}")
+        notes.append(
+            "run the helm command(s) above, then this stage again: it deletes the CRDs and "
+            "leftovers Helm keeps"
+        )
+        return Outcome(plan, [], notes=notes)
+    outcome = Outcome(plan, actions, notes=notes)
+    if not options.write:
+        return outcome
+    steps = Steps(connection, journal)
+    for index, action in enumerate(actions, 1):
+        result = steps.run(action)
+        outcome.results.append(result)
+        echo(f"[{index}/{len(actions)}] {result}")
+    if not outcome.failed:
+        journal.finish("uninstall")
+    return outcome
+
+
+def _helm_releases(connection: Connection, actions: list[Action], discovery: Discovery) -> set[str]:
+    """Live releases ("namespace/name") that own objects to delete: the annotation alone is
+    no proof (`helm template` output has it), the release Secret must exist too."""
+    found = set()
+    for action in actions:
+        assert isinstance(action, DeleteObject)
+        target = action.target
+        obj = connection.get(kind(target.kind).path(target.namespace, target.name)) or {}
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        name = annotations.get(RELEASE)
+        release = f"{annotations.get(RELEASE_NAMESPACE, target.namespace)}/{name}"
+        if name and release in discovery.helm_releases:
+            found.add(release)
+    return found
+
+
+def addon_steps(plan: Plan, settings: Settings) -> list[str]:
+    """The az aks commands that remove the add-on, one managed-cluster update at a time."""
+    cluster_name = settings.cluster_name or "<cluster>"
+    base = f"--resource-group <resource-group> --cluster-name {cluster_name}"
+    identities = sorted(
+        (a.target.namespace, a.target.name)
+        for a in plan.actions
+        if isinstance(a, DeleteObject) and a.target.kind == "AzureIdentity"
+    )
+    lines = ["# AKS pod-identity add-on: run one at a time (each is a full cluster update)"]
+    lines += [
+        f"az aks pod-identity delete {base} --namespace {ns} --name {name}"
+        for ns, name in identities
+    ]
+    lines.append(
+        f"az aks update --resource-group <resource-group> --name {cluster_name} "
+        "--disable-pod-identity"
+    )
+    lines.append("# only then delete the identities or their role assignments in Azure")
+    return lines

@@ -1,0 +1,209 @@
+"""All four live stages end to end on the fake cluster, with gates, journal and rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from migrate.errors import EXIT_STOPPED, UserError
+from migrate.kube import apply
+from migrate.kube.client import Connection
+from migrate.kube.journal import Journal
+from migrate.kube.rollback import rollback
+from migrate.model import PI_LABEL, WI_CLIENT_ID, WI_USE_LABEL
+from migrate.plan import Settings
+from tests.conftest import FIXTURES
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
+
+SETTINGS = Settings(cluster_name="aks1")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "CronJob")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeKubeApiServer]:
+    with FakeKubeApiServer() as server:
+        server.load_snapshot(FIXTURES / "cluster-sample")
+        yield server
+        assert server.internal_errors == []
+
+
+@pytest.fixture
+def connection(fake: FakeKubeApiServer) -> Iterator[Connection]:
+    connection = Connection(fake.api_client(), "fake", backoff=0.01)
+    yield connection
+    connection.close()
+
+
+def run(
+    connection: Connection,
+    tmp_path: Path,
+    stage: str,
+    credentials: InMemoryCredentials,
+    **options: object,
+) -> apply.Outcome:
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    return apply.run(
+        connection, journal, SETTINGS, apply.Options(stage, write=True, **options), credentials
+    )  # type: ignore[arg-type]
+
+
+def templates(fake: FakeKubeApiServer) -> list[dict[str, object]]:
+    found = []
+    for kind in WORKLOAD_KINDS:
+        for obj in fake.objects(kind):
+            spec = obj["spec"]
+            found.append((spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"])
+    return found
+
+
+def test_four_stages_end_to_end(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    azure = InMemoryCredentials()
+    prepared = run(connection, tmp_path, "prepare", azure)
+    assert not prepared.failed and len(azure.created) == 5
+    account = fake.get("ServiceAccount", "orders", "orders")
+    assert account is not None
+    assert account["metadata"]["annotations"][WI_CLIENT_ID].startswith("00000001-")
+    assert account["imagePullSecrets"] == [{"name": "registry-creds"}]  # carried over
+    subjects = fake.get(
+        "RoleBinding", "default-reader", "orders", api_version="rbac.authorization.k8s.io/v1"
+    )
+    assert subjects is not None and len(subjects["subjects"]) == 2
+
+    switched = run(connection, tmp_path, "switch", azure)
+    assert len([r for r in switched.results if r.status == "changed"]) == 25
+
+    with pytest.raises(UserError) as stopped:
+        run(connection, tmp_path, "retire", azure)
+    assert stopped.value.exit_code == EXIT_STOPPED
+    assert "gate rollout before retire failed: 10 blocker(s)" in stopped.value.message
+    assert (
+        "pod orders/orders-api-7d9c8b-x03 of Deployment/orders/orders-api: not mutated"
+        in stopped.value.message
+    )
+    assert "--skip-gate rollout" in stopped.value.hint
+
+    rollout(fake)
+    retired = run(connection, tmp_path, "retire", azure)
+    assert not retired.failed
+    assert fake.objects("AzureIdentityBinding") == [] and fake.objects("AzureIdentity") == []
+
+    with pytest.raises(UserError) as blocked:
+        run(connection, tmp_path, "uninstall", azure)
+    assert (
+        "AzureAssignedIdentity orders/orders-api-7d9c8b-x03-orders-id-orders remains"
+        in blocked.value.message
+    )
+    assert "still carries aadpodidbinding" in blocked.value.message
+
+    rollout(fake)
+    mic(fake)
+    from migrate.kube import uninstall
+
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    done = uninstall.run(
+        connection, journal, SETTINGS, apply.Options("uninstall", write=True), False, lambda _: None
+    )
+    assert not done.failed
+    dumped = fake.dump_state()
+    assert not [k for k in dumped if "aadpodidentity" in k and dumped[k]]
+    assert not [
+        n
+        for n in dumped["CustomResourceDefinition.apiextensions.k8s.io"]
+        if n.endswith("aadpodidentity.k8s.io")
+    ]
+    assert fake.get("DaemonSet", "nmi") is None and fake.get("Deployment", "mic") is None
+    for template in templates(fake):
+        labels = template["metadata"]["labels"]  # type: ignore[index]
+        assert labels.get(WI_USE_LABEL) == "true" and PI_LABEL not in labels
+        assert template["spec"]["serviceAccountName"] == labels["app"].split("-")[0]  # type: ignore[index]
+    assert len(templates(fake)) == 25
+
+
+def test_every_stage_run_twice_changes_nothing_the_second_time(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    azure = InMemoryCredentials()
+    for stage in ("prepare", "switch", "retire"):
+        run(connection, tmp_path, stage, azure)
+        before = state(fake)
+        again = run(connection, tmp_path, stage, azure)
+        assert [
+            r for r in again.results if r.status == "changed" and r.action.stage != "prepare"
+        ] == []
+        assert state(fake) == before
+        rollout(fake)
+
+
+def test_rollback_from_retire_restores_the_exact_starting_state(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    start = state(fake, "Pod")
+    azure = InMemoryCredentials()
+    for stage in ("prepare", "switch", "retire"):
+        run(connection, tmp_path, stage, azure)
+        rollout(fake)
+    assert state(fake, "Pod") != start
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    with pytest.raises(UserError, match="roll back retire first"):
+        rollback(connection, journal, "switch", lambda _: None)
+    for stage in ("retire", "switch", "prepare"):
+        journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+        assert rollback(connection, journal, stage, lambda _: None) > 0
+    assert state(fake, "Pod") == start
+
+
+def test_gates_before_switch_name_what_is_missing(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    with pytest.raises(UserError) as stopped:
+        run(connection, tmp_path, "switch", InMemoryCredentials())
+    assert "gate prepared before switch failed" in stopped.value.message
+    outcome = run(
+        connection,
+        tmp_path,
+        "switch",
+        InMemoryCredentials(),
+        skip_gates=("prepared", "credentials"),
+    )
+    assert len(outcome.results) == 25
+
+
+def test_without_yes_nothing_is_written_and_server_dry_run_stores_nothing(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    before = fake.dump_state()
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    outcome = apply.run(
+        connection, journal, SETTINGS, apply.Options("prepare"), InMemoryCredentials()
+    )
+    assert len(outcome.actions) == 15 and outcome.results == []
+    connection.dry_run = True
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    kube_only = apply.Options("switch", write=True, skip_gates=("prepared", "credentials"))
+    dry = apply.run(connection, journal, SETTINGS, kube_only, InMemoryCredentials())
+    assert len(dry.results) == 25
+    writes = [r for r in fake.requests if r.method in ("PATCH", "POST", "PUT", "DELETE")]
+    assert writes and all(r.query.get("dryRun") == "All" for r in writes)
+    assert fake.dump_state() == before
+    assert not (tmp_path / "journal.json").exists()
+
+
+def test_owned_workloads_are_left_alone_unless_patch_owned(
+    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+) -> None:
+    deployment = fake.get("Deployment", "orders-api", "orders")
+    assert deployment is not None
+    deployment["metadata"]["annotations"] = {"meta.helm.sh/release-name": "orders"}
+    fake.seed([deployment])
+    azure = InMemoryCredentials()
+    run(connection, tmp_path, "prepare", azure)
+    outcome = run(connection, tmp_path, "switch", azure)
+    assert "left alone (managed by helm): Deployment/orders/orders-api" in outcome.notes
+    assert len(outcome.results) == 24
+    outcome = run(connection, tmp_path, "switch", azure, patch_owned=True)
+    assert [str(r.action.target) for r in outcome.results] == ["Deployment/orders/orders-api"]  # type: ignore[union-attr]
