@@ -15,6 +15,7 @@ from migrate.kube import gates, live
 from migrate.kube.client import ApiFailure, Connection, stopped
 from migrate.kube.journal import Journal
 from migrate.kube.steps import Result, Steps
+from migrate.model import ObjectRef, Workload
 from migrate.plan import (
     Action,
     CreateFederatedCredential,
@@ -31,7 +32,9 @@ Progress = Callable[[int, int, Result], None]
 class Credentials:
     """The Azure side of the prepare stage (migrate.azure): ensure and check credentials."""
 
-    def ensure(self, actions: Sequence[Action]) -> list[Result]:
+    def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
+        """Identities and federated credentials of the plan's prepare stage; the plan comes
+        back with the client ids of identities created for service principals bound in."""
         raise NotImplementedError
 
     def missing(self, actions: Sequence[CreateFederatedCredential]) -> list[str]:
@@ -92,24 +95,19 @@ def _run(
         gates.check(options.stage, connection, current, discovery, missing), options.skip_gates
     )
     owned = live.owned_targets(plan, inventory)
-    actions = []
-    for action in plan.stage(options.stage):
-        target = getattr(action, "target", None)
-        if target in owned and not options.patch_owned:
-            notes.append(f"left alone (managed by {owned[target].managed_by}): {target}")
-            continue
-        actions.append(action)
+    actions = _chosen(plan, options, owned, notes)
     outcome = Outcome(plan, actions, notes=notes)
     if not options.write:
         return outcome
-    azure = [a for a in actions if isinstance(a, AZURE_ACTIONS)]
-    if azure:
+    if any(isinstance(a, AZURE_ACTIONS) for a in actions):
         if credentials is None:
             raise UserError(
                 "the prepare stage needs Azure for federated credentials",
-                "sign in to Azure (az login) so wi-migrate can reach the subscription",
+                "sign in to Azure (az login, or the environment of DefaultAzureCredential)",
             )
-        outcome.results.extend(credentials.ensure(azure))
+        plan, results = credentials.prepare(plan)
+        outcome.results.extend(results)
+        actions = _chosen(plan, options, owned, [])
     steps = Steps(connection, journal)
     kube = [a for a in actions if not isinstance(a, AZURE_ACTIONS)]
     for index, action in enumerate(kube, 1):
@@ -120,6 +118,20 @@ def _run(
     if not outcome.failed:
         journal.finish(options.stage)
     return outcome
+
+
+def _chosen(
+    plan: Plan, options: Options, owned: dict[ObjectRef, Workload], notes: list[str]
+) -> list[Action]:
+    """The stage's actions, without objects Helm / Flux / Argo CD would revert."""
+    actions = []
+    for action in plan.stage(options.stage):
+        target = getattr(action, "target", None)
+        if target in owned and not options.patch_owned:
+            notes.append(f"left alone (managed by {owned[target].managed_by}): {target}")
+            continue
+        actions.append(action)
+    return actions
 
 
 def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:

@@ -31,12 +31,18 @@ CONFLICT_RETRIES = 5
 
 @dataclass(frozen=True)
 class Result:
-    action: Action
-    status: str  # "changed", "unchanged", "skipped" or "failed"
+    stage: str
+    target: str  # what was changed, in a few words
+    status: str  # "changed", "unchanged", "pending", "skipped" or "failed"
     message: str = ""
+    action: Action | None = None  # the plan action, for a step in the cluster
+
+    @classmethod
+    def of(cls, action: Action, status: str, message: str = "") -> Result:
+        return cls(action.stage, target_of(action), status, message, action)
 
     def __str__(self) -> str:
-        return f"{self.status:9} {self.action.stage} {target_of(self.action)}" + (
+        return f"{self.status:9} {self.stage} {self.target}" + (
             f": {self.message}" if self.message else ""
         )
 
@@ -53,7 +59,7 @@ class Steps:
             except ApiFailure as e:  # 409: written meanwhile; read it again
                 if e.status != 409:
                     raise
-        return Result(action, "failed", "the object kept changing (409 conflicts); run again")
+        return Result.of(action, "failed", "the object kept changing (409 conflicts); run again")
 
     def _run(self, action: Action) -> Result:
         target: ObjectRef = action.target  # type: ignore[union-attr]
@@ -62,7 +68,7 @@ class Steps:
         if isinstance(action, DeleteObject):
             return self._delete(action, path, current)
         if current is None and not isinstance(action, CreateServiceAccount):
-            return Result(action, "skipped", "the object no longer exists")
+            return Result.of(action, "skipped", "the object no longer exists")
         if isinstance(action, RemovePodLabel):
             body: Any = _label_removal(action, current or {})
             content = MERGE
@@ -71,7 +77,7 @@ class Steps:
             content = APPLY
         if body is None:
             self._record_unchanged(action.stage, str(target), current)
-            return Result(action, "unchanged")
+            return Result.of(action, "unchanged")
         self.journal.before(action.stage, str(target), current)
         query = {"fieldManager": FIELD_MANAGER, "force": "true"} if content == APPLY else {}
         if current is not None and (content == MERGE or isinstance(action, AddBindingSubject)):
@@ -81,13 +87,13 @@ class Steps:
             ]
         written = self.connection.call("PATCH", path, query, body, content)
         self.journal.after(action.stage, str(target), written)
-        return Result(action, "changed")
+        return Result.of(action, "changed")
 
     def _delete(self, action: DeleteObject, path: str, current: Object | None) -> Result:
         ref = str(action.target)
         if current is None:
             self._record_unchanged(action.stage, ref, None)
-            return Result(action, "unchanged", "already gone")
+            return Result.of(action, "unchanged", "already gone")
         self.journal.before(action.stage, ref, current)
         meta = current["metadata"]
         options = {"preconditions": {"resourceVersion": meta["resourceVersion"]}}
@@ -97,7 +103,7 @@ class Steps:
             if e.status != 404:
                 raise
         self.journal.after(action.stage, ref, None)
-        return Result(action, "changed")
+        return Result.of(action, "changed")
 
     def _record_unchanged(self, stage: str, ref: str, current: Object | None) -> None:
         """A step found done: if a crashed run wrote it, complete that journal entry."""

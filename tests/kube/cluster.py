@@ -8,7 +8,7 @@ from typing import Any
 from migrate.kube.apply import Credentials
 from migrate.kube.steps import Result
 from migrate.model import PI_LABEL, WI_USE_LABEL
-from migrate.plan import Action, CreateFederatedCredential
+from migrate.plan import Action, CreateFederatedCredential, Plan
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
 TEMPLATES = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -111,15 +111,15 @@ class InMemoryCredentials(Credentials):
     def _key(action: CreateFederatedCredential) -> tuple[str, str, str]:
         return (str(action.identity), action.credential.issuer, action.credential.subject)
 
-    def ensure(self, actions: Any) -> list[Result]:
+    def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
         results = []
-        for action in actions:
-            assert isinstance(action, CreateFederatedCredential)
-            key = self._key(action)
-            status = "unchanged" if key in self.created else "changed"
-            self.created[key] = action.credential.name
-            results.append(Result(action, status))
-        return results
+        for action in plan.stage("prepare"):
+            if isinstance(action, CreateFederatedCredential):
+                key = self._key(action)
+                status = "unchanged" if key in self.created else "changed"
+                self.created[key] = action.credential.name
+                results.append(Result.of(action, status))
+        return plan, results
 
     def missing(self, actions: Any) -> list[str]:
         return [
