@@ -116,7 +116,7 @@ def test_a_broken_user_template_is_an_error_naming_it(
 ) -> None:
     (tmp_path / "az").mkdir()
     (tmp_path / "az" / "federated-credentials.sh.j2").write_text(text)
-    code, out, err = run_cli(
+    code, _, err = run_cli(
         "render",
         sample.SOURCE,
         *sample.OPTIONS,
