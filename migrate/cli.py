@@ -16,9 +16,9 @@ def group() -> None:
     """Move Kubernetes workloads from AAD Pod Identity to Azure Workload Identity.
 
     Start with `wi-migrate plan PATH`: a dry-run plan of every change, by stage
-    (prepare, switch, retire, uninstall). Exit codes: 0 ok, 1 errors, 2 changes
-    needed (with --exit-code / --check), 3 a live stage stopped (re-run to resume),
-    130 interrupted.
+    (prepare, switch, retire, uninstall). Exit codes: 0 ok, 1 errors (and
+    `rewrite --check` with changes), 2 changes needed (`plan --exit-code`), 3 a live
+    stage stopped (re-run to resume), 130 interrupted.
     """
 
 

@@ -39,6 +39,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pi-installation": ("info", "Pod Identity's own installation is removed by 'uninstall'"),
     "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
     "owned-workload": ("warning", "an object is owned by Helm, Flux or Argo CD"),
+    # rewriting files
+    "placeholder-client-id": ("warning", "a new identity's client id is not known yet"),
+    "redumped-document": ("info", "a document was re-dumped instead of spliced"),
+    "not-rewritten": ("warning", "a change the tool cannot make safely in the file"),
+    "empty-kustomization": ("info", "a kustomization.yaml lists nothing any more"),
 }
 
 

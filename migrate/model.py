@@ -123,6 +123,7 @@ class Workload:
     host_network: bool
     managed_by: str  # "helm", "flux", "argocd" or ""
     origins: tuple[Origin, ...]
+    annotations: Pairs = ()  # pod template annotations
 
     @property
     def ref(self) -> ObjectRef:

@@ -45,7 +45,8 @@ class WorkloadChanges:
         wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
         annotations: tuple[tuple[str, str], ...] = ()
         if self._settings.proxy_sidecar:
-            annotations = self._proxy_sidecar(workload)
+            present = set(workload.annotations)
+            annotations = tuple(a for a in self._proxy_sidecar(workload) if a not in present)
         if workload.kind in IMMUTABLE_TEMPLATES and (
             wanted_labels or workload.service_account != account
         ):

@@ -99,3 +99,20 @@ def test_switch_is_not_planned_twice() -> None:
     p = plan(dataclasses.replace(inv, workloads=(switched,)), Settings(issuer=ISSUER))
     assert [a.stage for a in p.actions if a.stage == "switch"] == []
     assert any(a.stage == "retire" for a in p.actions)
+
+
+def test_sidecar_annotations_already_there_are_not_planned_again() -> None:
+    inv = inventory(1)
+    done = dataclasses.replace(
+        inv.workloads[0],
+        service_account="sel",
+        labels=(("aadpodidbinding", "sel"), ("azure.workload.identity/use", "true")),
+        annotations=(
+            ("azure.workload.identity/inject-proxy-sidecar", "true"),
+            ("azure.workload.identity/proxy-sidecar-port", "8000"),
+        ),
+    )
+    settings = Settings(issuer=ISSUER, proxy_sidecar=True)
+    assert [a for a in plan(inv, settings).actions if a.stage == "switch"]
+    replanned = plan(dataclasses.replace(inv, workloads=(done,)), settings)
+    assert [a for a in replanned.actions if a.stage == "switch"] == []

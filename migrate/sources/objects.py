@@ -244,6 +244,7 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         host_network=spec.get("hostNetwork") is True,
         managed_by=managed_by(meta),
         origins=(origin,),
+        annotations=pairs(dig(template, "metadata", "annotations")),
     )
     return [workload], []
 
