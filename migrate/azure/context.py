@@ -1,0 +1,113 @@
+"""The one way to reach Azure: a credential, a subscription, endpoints and how hard to push.
+
+SDK modules are imported inside functions: `migrate.azure` itself loads no SDK, so commands that
+never call Azure (plan, --help) do not pay for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.azure.clouds import Endpoints, endpoints
+
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Our retries of ARM answers (the SDK retries only dropped connections, see `_client`)."""
+
+    attempts: int = 8
+    retry_after_cap: float = 30.0  # seconds: a longer Retry-After is shortened to this
+    backoff: float = 0.5  # first wait for a 409 / 5xx without Retry-After; doubles
+    backoff_cap: float = 8.0
+
+
+@dataclass(frozen=True)
+class AzureContext:
+    """Credential + subscription + endpoints + concurrency; builds and caches SDK clients."""
+
+    credential: Any  # an azure.core.credentials.TokenCredential
+    subscription: str  # for new identities and --aks; known identities carry their own
+    endpoints: Endpoints
+    concurrency: int = DEFAULT_CONCURRENCY
+    retries: Retries = Retries()
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def msi(self, subscription: str = "") -> Any:
+        """A ManagedServiceIdentityClient for `subscription` (default: the context's)."""
+        return self._client("msi", subscription)
+
+    def authorization(self, subscription: str = "") -> Any:
+        return self._client("authorization", subscription)
+
+    def container_service(self, subscription: str = "") -> Any:
+        return self._client("containerservice", subscription)
+
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()
+
+    def _client(self, kind: str, subscription: str) -> Any:
+        key = (kind, subscription or self.subscription)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = _build(kind, key[1], self)
+            return self._clients[key]
+
+
+def connect(
+    *,
+    subscription: str = "",
+    cloud: str = "AzureCloud",
+    arm_endpoint: str = "",
+    authority: str = "",
+    concurrency: int = DEFAULT_CONCURRENCY,
+    retries: Retries | None = None,
+) -> AzureContext:
+    """A context with DefaultAzureCredential (environment, workload identity, managed identity,
+    Azure CLI, ...) pointed at the cloud's authority. No request is made until a client is used."""
+    from azure.identity import DefaultAzureCredential
+
+    where = endpoints(cloud, arm_endpoint, authority)
+    credential = DefaultAzureCredential(
+        authority=where.authority,
+        # a private cloud's authority is unknown to the public instance-discovery endpoint
+        disable_instance_discovery=not where.known_authority,
+    )
+    return AzureContext(credential, subscription, where, max(1, concurrency), retries or Retries())
+
+
+def _build(kind: str, subscription: str, context: AzureContext) -> Any:
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+
+    session = requests.Session()
+    # one pooled connection per worker thread, so parallel writes do not queue for a socket
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=context.concurrency + 2)
+    session.mount("https://", adapter)
+    options: dict[str, Any] = {
+        "base_url": context.endpoints.arm,
+        "credential_scopes": [context.endpoints.arm_scope],
+        "transport": RequestsTransport(session=session, session_owner=True),
+        # the SDK retries dropped connections; status answers (429, 409, 5xx) come back to
+        # retry.call, which caps Retry-After and knows the FIC concurrency 409
+        "retry_status": 0,
+    }
+    if kind == "msi":
+        from azure.mgmt.msi import ManagedServiceIdentityClient
+
+        return ManagedServiceIdentityClient(context.credential, subscription, **options)
+    if kind == "authorization":
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(context.credential, subscription, **options)
+    from azure.mgmt.containerservice import ContainerServiceClient
+
+    return ContainerServiceClient(context.credential, subscription, **options)

@@ -1,0 +1,126 @@
+"""The cluster's OIDC issuer: from AKS (ARM) or from the cluster's own discovery document.
+
+Used exactly as published, trailing slash included: Entra compares it byte for byte (AADSTS70021).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.azure import retry
+from migrate.azure.context import AzureContext
+from migrate.errors import UserError
+
+
+@dataclass(frozen=True)
+class AksCluster:
+    subscription: str
+    resource_group: str
+    name: str
+    location: str
+    issuer: str  # "" when the OIDC issuer is not enabled
+    workload_identity: bool  # securityProfile.workloadIdentity.enabled (the webhook add-on)
+    pod_identity: bool  # podIdentityProfile.enabled (the AKS pod-identity add-on)
+
+    def notes(self) -> list[str]:
+        """What the user should know before migrating this cluster."""
+        ref = f"-g {self.resource_group} -n {self.name}"
+        out = []
+        if not self.workload_identity:
+            out.append(
+                f"workload identity is not enabled on AKS {self.name}: pods will not be mutated "
+                f"(az aks update {ref} --enable-workload-identity)"
+            )
+        if self.pod_identity:
+            out.append(
+                f"the AKS pod-identity add-on is on for {self.name}: uninstall through ARM after "
+                f"the migration (az aks pod-identity delete ..., then az aks update {ref} "
+                "--disable-pod-identity)"
+            )
+        return out
+
+
+def parse_aks(value: str) -> tuple[str, str]:
+    """RESOURCE_GROUP/NAME of --aks."""
+    group, _, name = value.partition("/")
+    if not group or not name or "/" in name:
+        raise UserError(
+            f"--aks {value!r} is not RESOURCE_GROUP/NAME", "e.g. --aks rg-prod/aks-prod"
+        )
+    return group, name
+
+
+def aks_cluster(context: AzureContext, resource_group: str, name: str) -> AksCluster:
+    from azure.core.exceptions import AzureError
+
+    if not context.subscription:
+        raise UserError("--aks needs the cluster's subscription", "pass --subscription ID")
+    aks = context.container_service()
+    try:
+        cluster = retry.call(
+            lambda: aks.managed_clusters.get(resource_group, name), context.retries
+        )
+    except AzureError as error:
+        raise UserError(
+            f"cannot read AKS cluster {resource_group}/{name}: {retry.describe(error)}",
+            "check --subscription and --aks; reading a cluster needs "
+            "Microsoft.ContainerService/managedClusters/read",
+        ) from None
+    oidc = cluster.oidc_issuer_profile
+    security = cluster.security_profile
+    pod_identity = cluster.pod_identity_profile
+    return AksCluster(
+        subscription=context.subscription,
+        resource_group=resource_group,
+        name=name,
+        location=str(cluster.location or ""),
+        issuer=str(oidc.issuer_url or "") if oidc is not None and oidc.enabled else "",
+        workload_identity=bool(
+            security is not None
+            and security.workload_identity is not None
+            and security.workload_identity.enabled
+        ),
+        pod_identity=bool(pod_identity is not None and pod_identity.enabled),
+    )
+
+
+def aks_issuer(cluster: AksCluster) -> str:
+    if not cluster.issuer:
+        raise UserError(
+            f"AKS cluster {cluster.name} has no OIDC issuer",
+            f"az aks update -g {cluster.resource_group} -n {cluster.name} --enable-oidc-issuer",
+        )
+    return cluster.issuer
+
+
+def cluster_issuer(connection: Any) -> str:
+    """`issuer` of the API server's /.well-known/openid-configuration (a kube Connection)."""
+    from migrate.kube.client import ApiFailure
+
+    try:
+        document = connection.call("GET", "/.well-known/openid-configuration")
+    except ApiFailure as error:
+        raise UserError(
+            f"the cluster does not serve its OIDC discovery document: {error}",
+            "pass --issuer URL (az aks show ... --query oidcIssuerProfile.issuerUrl)",
+        ) from None
+    issuer = document.get("issuer") if isinstance(document, dict) else None
+    if not isinstance(issuer, str) or not issuer:
+        raise UserError("the cluster's OIDC discovery document has no issuer", "pass --issuer URL")
+    return issuer
+
+
+def check_issuer(planned: str, discovered: str, where: str) -> str:
+    """The issuer to use: the plan's must be the discovered one, byte for byte."""
+    if planned and planned != discovered:
+        slash = (
+            " (they differ only by the trailing '/': tokens would fail with AADSTS70021)"
+            if planned.rstrip("/") == discovered.rstrip("/")
+            else ""
+        )
+        raise UserError(
+            f"the plan's issuer {planned!r} is not {where}'s {discovered!r}{slash}",
+            f"plan again with --issuer {discovered}",
+        )
+    return discovered
