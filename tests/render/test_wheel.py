@@ -26,6 +26,12 @@ print(len(files), sorted({f.path.split("/")[0] for f in files}))
 """
 
 
+def run(*args: str, **kwargs) -> str:
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    assert done.returncode == 0, f"{args}: {done.stderr[-3000:]}"
+    return done.stdout
+
+
 def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path: Path) -> None:
     source = tmp_path / "source"  # a copy: building leaves build/ and *.egg-info behind
     source.mkdir()
@@ -34,20 +40,16 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
             shutil.copy(ROOT / name, source / name)
     for name in ("migrate", "templates"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(source),
-            "--no-deps",
-            "-q",
-            "-w",
-            str(tmp_path / "dist"),
-        ],
-        check=True,
-        capture_output=True,
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        str(source),
+        "--no-deps",
+        "-q",
+        "-w",
+        str(tmp_path / "dist"),
     )
     wheel = next((tmp_path / "dist").glob("wi_migrate-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -61,35 +63,12 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
     ):
         assert f"migrate/templates/{template}" in names
     site = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
+    run(
+        sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)
     )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-c",
-            f"import sys; sys.path.insert(0, {str(site)!r}); exec({SCRIPT!r})",
-            str(site),
-            str(ROOT / "fixtures" / "sample-gitops"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    count, kinds = out.stdout.split(" ", 1)
+    program = f"import sys; sys.path.insert(0, {str(site)!r}); exec({SCRIPT!r})"
+    sample = str(ROOT / "fixtures" / "sample-gitops")
+    out = run(sys.executable, "-I", "-c", program, str(site), sample, cwd=tmp_path)
+    count, kinds = out.split(" ", 1)
     assert int(count) == 67
     assert kinds.strip() == "['aso', 'az', 'bicep', 'kubernetes', 'markdown', 'terraform']"
