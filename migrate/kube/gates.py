@@ -64,11 +64,12 @@ def check(
                 "install the Azure Workload Identity webhook (AKS: --enable-workload-identity)",
             ),
         ]
+        blockers: tuple[str, ...] = ("cannot check: Azure is not reachable",)
         if missing_credentials is not None:
             blockers = tuple(
                 f"federated credential missing: {m}" for m in missing_credentials(wanted)
             )
-            gates.append(Gate("credentials", stage, blockers, "run apply --stage prepare again"))
+        gates.append(Gate("credentials", stage, blockers, "run apply --stage prepare again"))
         return gates
     if stage == "retire":
         return [

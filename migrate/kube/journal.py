@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate.kube.client import ApiFailure, Connection, Object
+from migrate.kube.client import MERGE, ApiFailure, Connection, Object
 from migrate.kube.kinds import kind
 
 NAME = "wi-migrate-journal"
 DEFAULT_NAMESPACE = "kube-system"
 DEFAULT_FILE = "wi-migrate-journal.json"
+CONFLICT_RETRIES = 5
 ABSENT = None  # the before-image of an object that did not exist
 
 
@@ -111,34 +112,29 @@ class Journal:
 
     def _save_remote(self, stage: str, document: Any) -> None:
         packed = base64.b64encode(gzip.compress(json.dumps(document).encode(), mtime=0)).decode()
+        patch = {"binaryData": {f"{stage}.json.gz": packed}}
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                self._patch_or_create(patch)
+                return
+            except ApiFailure as e:  # 409: created meanwhile, or an injected conflict
+                if e.status != 409:
+                    raise
+        self._patch_or_create(patch)
+
+    def _patch_or_create(self, patch: Object) -> None:
         configmap = kind("ConfigMap")
         path = configmap.path(self.namespace, NAME)
-        patch = {"binaryData": {f"{stage}.json.gz": packed}}
         try:
-            self.connection.call(
-                "PATCH", path, body=patch, content_type="application/merge-patch+json"
-            )
+            self.connection.call("PATCH", path, body=patch, content_type=MERGE)
+            return
         except ApiFailure as e:
             if e.status != 404:
                 raise
-            body = {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {
-                    "name": NAME,
-                    "namespace": self.namespace,
-                    "labels": {"app.kubernetes.io/managed-by": "wi-migrate"},
-                },
-                **patch,
-            }
-            try:
-                self.connection.call("POST", configmap.path(self.namespace), body=body)
-            except ApiFailure as conflict:  # created by a retried request that did arrive
-                if conflict.status != 409:
-                    raise
-                self.connection.call(
-                    "PATCH", path, body=patch, content_type="application/merge-patch+json"
-                )
+        labels = {"app.kubernetes.io/managed-by": "wi-migrate"}
+        meta = {"name": NAME, "namespace": self.namespace, "labels": labels}
+        body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, **patch}
+        self.connection.call("POST", configmap.path(self.namespace), body=body)
 
 
 VOLATILE = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation")

@@ -1,0 +1,129 @@
+"""apply / rollback / status through the CLI, against the fake cluster (kubeconfig file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.errors import EXIT_CHANGES, EXIT_STOPPED
+from migrate.kube import apply
+from migrate.kube.client import Connection
+from migrate.kube.journal import Journal
+from migrate.plan import Settings
+from tests.conftest import FIXTURES
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.cluster import InMemoryCredentials, rollout
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeKubeApiServer]:
+    with FakeKubeApiServer() as server:
+        server.load_snapshot(FIXTURES / "cluster-sample")
+        yield server
+        assert server.internal_errors == []
+
+
+@pytest.fixture
+def cli(fake: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
+    kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
+    journal = str(tmp_path / "journal.json")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        common = ["--kubeconfig", str(kubeconfig)]
+        common += [] if args[0] == "plan" else ["--journal", journal]
+        return run_cli(*args, *common)  # type: ignore[no-any-return]
+
+    return run
+
+
+def prepare(fake: FakeKubeApiServer, tmp_path: Path) -> None:
+    """The prepare stage in-process, with a stand-in for Azure."""
+    connection = Connection(fake.api_client(), "fake")
+    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    options = apply.Options("prepare", write=True)
+    apply.run(connection, journal, Settings(cluster_name="aks1"), options, InMemoryCredentials())
+
+
+def test_apply_without_yes_prints_the_stage_and_writes_nothing(
+    fake: FakeKubeApiServer, cli: Any
+) -> None:
+    before = fake.dump_state()
+    code, out, err = cli("apply", "--stage", "prepare", "--exit-code")
+    assert code == EXIT_CHANGES
+    assert "would prepare: create-service-account ServiceAccount/orders/orders" in out
+    assert (
+        "would prepare: create-federated-credential credential cluster-orders-orders on id-orders"
+        in out
+    )
+    assert "run again with --yes" in err
+    assert fake.dump_state() == before
+    assert [r.method for r in fake.requests if r.method != "GET"] == []
+
+
+def test_prepare_with_yes_needs_azure(cli: Any) -> None:
+    code, _, err = cli("apply", "--stage", "prepare", "--yes")
+    assert code == 1 and "needs Azure" in err
+
+
+def test_switch_gate_failure_names_the_gate_and_exits_3(cli: Any) -> None:
+    code, _, err = cli("apply", "--stage", "switch", "--yes")
+    assert code == EXIT_STOPPED
+    assert "gate prepared before switch failed: 10 blocker(s)" in err
+    assert "--skip-gate prepared" in err
+
+
+def test_switch_retire_status_and_rollback(
+    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+) -> None:
+    prepare(fake, tmp_path)
+    code, _, err = cli("apply", "--stage", "switch", "--yes", "--skip-gate", "credentials")
+    assert code == 0, err
+    assert "[25/25] changed   switch" in err and "switch: 25 changed" in err
+    code, out, _ = cli("status")
+    assert code == 0
+    assert "prepare    done, 10 object(s) journaled" in out
+    assert "switch     done, 25 object(s) journaled; 0 action(s) left" in out
+    assert "workload identity webhook: azure-wi-webhook-mutating-webhook-configuration" in out
+    code, _, err = cli("apply", "--stage", "retire", "--yes")
+    assert code == EXIT_STOPPED and "not mutated" in err
+    rollout(fake)
+    code, _, err = cli("apply", "--stage", "retire", "--yes")
+    assert code == 0, err
+    code, _, err = cli("rollback", "--stage", "switch")
+    assert code == 1 and "roll back retire first" in err
+    code, _, err = cli("rollback", "--stage", "retire")
+    assert code == 0 and "rollback retire: 35 object(s) restored" in err
+    assert len(fake.objects("AzureIdentityBinding")) == 5
+
+
+def test_server_dry_run_sends_dry_run_all(
+    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+) -> None:
+    prepare(fake, tmp_path)
+    before = fake.dump_state()
+    fake.clear_requests()
+    code, _, err = cli(
+        "apply", "--stage", "switch", "--dry-run", "server", "--skip-gate", "credentials"
+    )
+    assert code == 0, err
+    assert "switch (server dry-run): 25 changed" in err
+    writes = [r for r in fake.requests if r.method != "GET"]
+    assert len(writes) == 25 and all(r.query["dryRun"] == "All" for r in writes)
+    assert fake.dump_state() == before
+
+
+def test_stale_saved_plan_is_refused(fake: FakeKubeApiServer, tmp_path: Path, cli: Any) -> None:
+    code, out, _ = cli("plan", "--cluster", "-o", "json")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(out)
+    code, _, err = cli("apply", str(plan_file), "--stage", "prepare")
+    assert code == 0, err
+    deployment = fake.get("Deployment", "orders-api", "orders")
+    assert deployment is not None
+    deployment["spec"]["replicas"] = 3
+    fake.seed([deployment])
+    code, _, err = cli("apply", str(plan_file), "--stage", "prepare")
+    assert code == 1 and "stale" in err and "Deployment/orders/orders-api" in err
