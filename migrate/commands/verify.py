@@ -1,0 +1,77 @@
+"""wi-migrate verify: a token check for every planned ServiceAccount, without deploying a pod."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from migrate.azure.options import azure_context, azure_options
+from migrate.commands.options import planning_options, settings
+from migrate.errors import EXIT_ERROR, EXIT_OK
+from migrate.pipeline import plan_or_load
+
+
+@click.command("verify")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE_OR_PLAN...")
+@click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file.")
+@click.option("--context", "kube_context", default="", metavar="C", help="kubeconfig context.")
+@click.option(
+    "--tenant-id",
+    default="",
+    metavar="T",
+    help="Tenant of the identities (default: from the plan, else read from ARM).",
+)
+@click.option(
+    "--attempts",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Tries per ServiceAccount while a new credential propagates.",
+)
+@click.option(
+    "--delay",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 600),
+    help="Seconds between tries.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@azure_options
+@planning_options
+def command(
+    sources: tuple[str, ...],
+    kubeconfig: str,
+    kube_context: str,
+    tenant_id: str,
+    attempts: int,
+    delay: float,
+    output: str,
+    **options: Any,
+) -> int:
+    """For each ServiceAccount the plan of SOURCE_OR_PLAN federates: a Kubernetes TokenRequest
+    (audience api://AzureADTokenExchange), then the exchange at Entra. Refusals are explained
+    (AADSTS codes, the nearest federated credential). Exit 1 unless every check passes.
+    """
+    from migrate.azure.output import as_json, checks_table
+    from migrate.azure.tokens import Probe, verify_tokens
+    from migrate.kube.client import Connection
+
+    plan = plan_or_load(sources, settings(**options), options["default_namespace"])
+    kube = Connection.connect(kube_context, kubeconfig)
+    context = azure_context(**options)
+    try:
+        checks = verify_tokens(
+            plan, kube, context, tenant_id=tenant_id, probe=Probe(attempts, delay)
+        )
+    finally:
+        context.close()
+        kube.close()
+    if output == "json":
+        click.echo(as_json(checks=checks), nl=False)
+    else:
+        checks_table(checks, Console(width=max(Console().width, 100)))
+    return EXIT_OK if all(c.status == "passed" for c in checks) else EXIT_ERROR
