@@ -7,9 +7,11 @@ match what this tool itself wrote, according to the journal).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from migrate import plan as plans
 from migrate.errors import UserError
 from migrate.kube import gates, live
 from migrate.kube.client import ApiFailure, Connection, stopped
@@ -84,18 +86,7 @@ def _run(
     credentials: Credentials | None,
     progress: Progress | None,
 ) -> Outcome:
-    inventory, discovery = cluster.read(connection)
-    current, _ = live.plan_from(inventory, discovery, settings)
-    plan = current
-    if options.saved_plan is not None:
-        _check_fresh(options.saved_plan, dict(inventory.fingerprints), journal)
-        plan = options.saved_plan
-    missing = credentials.missing if credentials is not None else None
-    notes = gates.enforce(
-        gates.check(options.stage, connection, current, discovery, missing), options.skip_gates
-    )
-    owned = live.owned_targets(plan, inventory)
-    actions = _chosen(plan, options, owned, notes)
+    plan, actions, notes = stage_plan(connection, journal, settings, options, credentials)
     outcome = Outcome(plan, actions, notes=notes)
     if not options.write:
         return outcome
@@ -107,7 +98,7 @@ def _run(
             )
         plan, results = credentials.prepare(plan)
         outcome.results.extend(results)
-        actions = _chosen(plan, options, owned, [])
+        actions = list(plan.stage(options.stage))
     steps = Steps(connection, journal)
     kube = [a for a in actions if not isinstance(a, AZURE_ACTIONS)]
     for index, action in enumerate(kube, 1):
@@ -118,6 +109,40 @@ def _run(
     if not outcome.failed:
         journal.finish(options.stage)
     return outcome
+
+
+def stage_plan(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None = None,
+    gate: bool = True,
+) -> tuple[Plan, list[Action], list[str]]:
+    """The stage's plan: the one recorded by a run that was killed (its gates passed then),
+    or a new one from the cluster once the gates pass; recorded in the journal."""
+    recorded = journal.resumable(options.stage)
+    if recorded is not None and options.write:
+        plan = plans.from_document(recorded, f"journal {journal.path}")
+        resuming = f"resuming the {options.stage} stage from the journal (its gates passed then)"
+        return plan, list(plan.stage(options.stage)), [resuming]
+    inventory, discovery = cluster.read(connection)
+    current, _ = live.plan_from(inventory, discovery, settings)
+    plan = current
+    if options.saved_plan is not None:
+        _check_fresh(options.saved_plan, dict(inventory.fingerprints), journal)
+        plan = options.saved_plan
+    notes: list[str] = []
+    if gate:
+        missing = credentials.missing if credentials is not None else None
+        found = gates.check(options.stage, connection, current, discovery, missing)
+        notes = gates.enforce(found, options.skip_gates)
+    owned = live.owned_targets(plan, inventory)
+    actions = _chosen(plan, options, owned, notes)
+    plan = dataclasses.replace(plan, actions=tuple(actions))
+    if options.write:
+        journal.start(options.stage, plans.to_document(plan))
+    return plan, actions, notes
 
 
 def _chosen(

@@ -40,6 +40,7 @@ class StageLog:
     stage: str
     status: str = "running"  # "running", "done", "rolled-back"
     entries: dict[str, Entry] = field(default_factory=dict)  # ordered by first write
+    plan: dict[str, Any] | None = None  # the stage's plan document, recorded at its start
 
 
 class Journal:
@@ -96,6 +97,17 @@ class Journal:
         entry = self.stage(stage).entries[ref]
         entry.after, entry.done = _clean(obj), True
         self.save(stage)
+
+    def start(self, stage: str, plan: dict[str, Any]) -> None:
+        """Record the stage's plan before its first write: a killed run resumes with it."""
+        log = self.stage(stage)
+        log.status, log.plan = "running", plan
+        self.save(stage)
+
+    def resumable(self, stage: str) -> dict[str, Any] | None:
+        """The plan of a stage that started and did not finish, or None."""
+        log = self.stages.get(stage)
+        return log.plan if log is not None and log.status == "running" else None
 
     def finish(self, stage: str, status: str = "done") -> None:
         self.stage(stage).status = status
@@ -155,6 +167,7 @@ def _encode(stages: dict[str, StageLog]) -> dict[str, Any]:
     return {
         name: {
             "status": log.status,
+            "plan": log.plan,
             "entries": [
                 {"ref": e.ref, "before": e.before, "after": e.after, "done": e.done}
                 for e in log.entries.values()
@@ -171,5 +184,6 @@ def _decode(document: dict[str, Any]) -> dict[str, StageLog]:
             e["ref"]: Entry(e["ref"], e.get("before"), e.get("after"), bool(e.get("done")))
             for e in raw.get("entries") or []
         }
-        out[name] = StageLog(name, str(raw.get("status", "running")), entries)
+        status = str(raw.get("status", "running"))
+        out[name] = StageLog(name, status, entries, raw.get("plan"))
     return out

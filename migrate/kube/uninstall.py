@@ -8,8 +8,10 @@ re-create them).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
+from migrate import plan as plans
 from migrate.kube import gates, live
 from migrate.kube.apply import Options, Outcome
 from migrate.kube.client import ApiFailure, Connection, stopped
@@ -47,6 +49,11 @@ def _run(
     helm_command: bool,
     echo: Echo,
 ) -> Outcome:
+    recorded = journal.resumable("uninstall") if options.write else None
+    if recorded is not None:  # a killed run: finish its plan
+        plan = plans.from_document(recorded, f"journal {journal.path}")
+        resuming = "resuming the uninstall stage from the journal (its gate passed then)"
+        return _delete(connection, journal, plan, list(plan.stage("uninstall")), [resuming], echo)
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
     notes = gates.enforce([gates.released(connection)], options.skip_gates)
@@ -66,9 +73,22 @@ def _run(
             "leftovers Helm keeps"
         )
         return Outcome(plan, [], notes=notes)
-    outcome = Outcome(plan, actions, notes=notes)
     if not options.write:
-        return outcome
+        return Outcome(plan, actions, notes=notes)
+    plan = dataclasses.replace(plan, actions=tuple(actions))
+    journal.start("uninstall", plans.to_document(plan))
+    return _delete(connection, journal, plan, actions, notes, echo)
+
+
+def _delete(
+    connection: Connection,
+    journal: Journal,
+    plan: Plan,
+    actions: list[Action],
+    notes: list[str],
+    echo: Echo,
+) -> Outcome:
+    outcome = Outcome(plan, actions, notes=notes)
     steps = Steps(connection, journal)
     for index, action in enumerate(actions, 1):
         result = steps.run(action)
