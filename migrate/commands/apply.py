@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from migrate.azure.options import azure_context, azure_options
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from migrate.plan import STAGES, target_of
@@ -55,7 +56,9 @@ def cluster_options(f: Any) -> Any:
     is_flag=True,
     help="uninstall: print helm uninstall for a live Helm release instead of deleting it.",
 )
+@click.option("--location", default="", metavar="REGION", help="Region of new identities.")
 @cluster_options
+@azure_options
 @planning_options
 def command(
     plan_file: str | None,
@@ -70,6 +73,7 @@ def command(
     kubeconfig: str,
     journal_file: str,
     journal_namespace: str,
+    location: str,
     **options: Any,
 ) -> int:
     """Run STAGE of the live migration (prepare, switch, retire, uninstall).
@@ -79,7 +83,8 @@ def command(
     failure or a kill: every write is journaled, and done steps are skipped.
     """
     from migrate import plan as plans
-    from migrate.kube import apply, azure, uninstall
+    from migrate.kube import apply, uninstall
+    from migrate.kube.azure import AzureCredentials
     from migrate.kube.client import Connection
     from migrate.kube.journal import Journal
 
@@ -87,6 +92,10 @@ def command(
     connection = Connection.connect(context, kubeconfig)
     connection.dry_run = dry_run == "server"
     write = yes or connection.dry_run
+    azure = azure_context(**options) if stage in ("prepare", "switch") else None
+    credentials = None
+    if azure is not None:
+        credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
         run_options = apply.Options(stage, write, patch_owned, skip_gate, saved)
@@ -96,15 +105,12 @@ def command(
             )
         else:
             outcome = apply.run(
-                connection,
-                journal,
-                settings(**options),
-                run_options,
-                azure.credentials(),
-                _progress,
+                connection, journal, settings(**options), run_options, credentials, _progress
             )
     finally:
         connection.close()
+        if azure is not None:
+            azure.close()
     for note in outcome.notes:
         click.echo(note, err=True)
     if not write:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate.kube.client import MERGE, ApiFailure, Connection, Object
+from migrate.kube.client import MERGE, ApiFailure, Connection, Object, stopped
 from migrate.kube.kinds import kind
 
 NAME = "wi-migrate-journal"
@@ -56,7 +56,10 @@ class Journal:
     # loading
 
     def load(self) -> Journal:
-        remote = self._remote()
+        try:
+            remote = self._remote()
+        except ApiFailure as e:
+            raise stopped(e, f"reading the journal ConfigMap {self.namespace}/{NAME}") from None
         local = _decode(json.loads(self.path.read_text())) if self.path.exists() else {}
         for stage in sorted(set(remote) | set(local)):
             mine, theirs = remote.get(stage), local.get(stage)

@@ -42,9 +42,9 @@ def rollback(connection: Connection, journal: Journal, stage: str, report: Repor
             if _restore(connection, entry.ref, entry.before):
                 changed += 1
                 report(f"restored {entry.ref}")
+        journal.finish(stage, "rolled-back")
     except ApiFailure as e:
         raise stopped(e, f"rolling back the {stage} stage") from None
-    journal.finish(stage, "rolled-back")
     return changed
 
 

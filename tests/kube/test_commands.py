@@ -14,8 +14,10 @@ from migrate.kube.client import Connection
 from migrate.kube.journal import Journal
 from migrate.plan import Settings
 from tests.conftest import FIXTURES
+from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
-from tests.kube.cluster import InMemoryCredentials, rollout
+from tests.kube.cluster import InMemoryCredentials, mic, rollout
+from tests.kube.conftest import TEAMS, azure_args
 
 
 @pytest.fixture
@@ -63,9 +65,42 @@ def test_apply_without_yes_prints_the_stage_and_writes_nothing(
     assert [r.method for r in fake.requests if r.method != "GET"] == []
 
 
-def test_prepare_with_yes_needs_azure(cli: Any) -> None:
-    code, _, err = cli("apply", "--stage", "prepare", "--yes")
-    assert code == 1 and "needs Azure" in err
+def test_four_stages_through_the_cli_with_azure(
+    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+) -> None:
+    """The end-to-end path a user runs: every FIC ends up in (the fake) Azure."""
+    code, _, err = cli(
+        "apply", "--stage", "prepare", "--yes", "--cluster-name", "aks1", *azure_args(azure)
+    )
+    assert code == 0, err
+    for team in TEAMS:
+        [identity] = [i for i in azure.identities() if i["name"] == f"id-{team}"]
+        [credential] = azure.credentials(identity["id"])
+        assert credential["properties"]["subject"] == f"system:serviceaccount:{team}:{team}"
+        assert credential["properties"]["issuer"] == fake.issuer
+    code, _, err = cli(
+        "apply", "--stage", "switch", "--yes", "--cluster-name", "aks1", *azure_args(azure)
+    )
+    assert code == 0, err
+    rollout(fake)
+    code, _, err = cli("apply", "--stage", "retire", "--yes", "--cluster-name", "aks1")
+    assert code == 0, err
+    rollout(fake)
+    mic(fake)
+    code, out, err = cli("apply", "--stage", "uninstall", "--yes", "--cluster-name", "aks1")
+    assert code == 0, err
+    assert "[14/14] changed" in out
+    assert not [k for k, v in fake.dump_state().items() if "aadpodidentity" in k and v]
+
+
+def test_switch_gate_without_azure_says_it_cannot_check(
+    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+) -> None:
+    prepare(fake, tmp_path)
+    code, _, err = cli("apply", "--stage", "switch", "--yes")
+    assert code == EXIT_STOPPED
+    assert "gate credentials before switch failed: 5 blocker(s)" in err
+    assert "cannot read the identity" in err
 
 
 def test_switch_gate_failure_names_the_gate_and_exits_3(cli: Any) -> None:

@@ -1,0 +1,123 @@
+"""Faults during every live stage: 409 conflicts, 500s, 429s and dropped connections.
+
+Each stage either converges despite them (retries, re-reads) or stops with a resumable
+error (exit code 3) that a plain re-run finishes; the end state is a clean run's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.errors import EXIT_STOPPED, UserError
+from migrate.kube import apply, uninstall
+from migrate.kube.client import Connection
+from migrate.kube.journal import Journal
+from migrate.plan import Settings
+from tests.conftest import FIXTURES
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
+
+SETTINGS = Settings(cluster_name="aks1")
+STAGES = ("prepare", "switch", "retire", "uninstall")
+FAULTS: dict[str, Callable[[FakeKubeApiServer], Any]] = {
+    "409 on writes": lambda f: f.inject(method="PATCH", status=409, times=4),
+    "500 on reads": lambda f: f.inject(method="GET", status=500, times=4),
+    "429 on everything": lambda f: f.inject(status=429, retry_after=0, times=6),
+    "dropped writes": lambda f: f.inject(method="PATCH", drop=True, times=3),
+    "dropped deletes": lambda f: f.inject(method="DELETE", drop=True, times=3),
+    "503 on one write in three": lambda f: f.inject(
+        path_regex=r"deployments|statefulsets|cronjobs|serviceaccounts|azureidentit|daemonsets|customresourcedefinitions",
+        status=503,
+        times=3,
+    ),
+}
+
+
+class Cluster:
+    def __init__(self, fake: FakeKubeApiServer, tmp: Path) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.fake = fake
+        self.journal = str(tmp / "journal.json")
+        self.azure = InMemoryCredentials()
+        self.connection = Connection(fake.api_client(), "fake", attempts=4, backoff=0.001)
+
+    def run(self, stage: str) -> None:
+        journal = Journal(self.connection, path=self.journal).load()
+        options = apply.Options(stage, write=True)
+        if stage == "uninstall":
+            uninstall.run(self.connection, journal, SETTINGS, options, False, lambda _: None)
+        else:
+            apply.run(self.connection, journal, SETTINGS, options, self.azure)
+
+    def controllers(self) -> None:
+        rollout(self.fake)
+        mic(self.fake)
+
+
+def through(
+    stage: str, tmp: Path, fault: Callable[[FakeKubeApiServer], Any] | None
+) -> tuple[dict[str, Any], int]:
+    """Seed, run the stages before `stage` cleanly, run `stage` under the fault (re-running
+    after a resumable stop); returns the final state and how many stops there were."""
+    stops = 0
+    with FakeKubeApiServer() as fake:
+        fake.load_snapshot(FIXTURES / "cluster-sample")
+        cluster = Cluster(fake, tmp)
+        for earlier in STAGES[: STAGES.index(stage)]:
+            cluster.run(earlier)
+            cluster.controllers()
+        if fault is not None:
+            fault(fake)
+        for _ in range(5):
+            try:
+                cluster.run(stage)
+                break
+            except UserError as e:
+                assert e.exit_code == EXIT_STOPPED, e
+                assert "run the same command again" in e.hint
+                stops += 1
+        else:
+            pytest.fail(f"{stage} did not converge")
+        assert fake.internal_errors == []
+        return state(fake, "Pod"), stops
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_fault_in_every_stage_converges(stage: str, tmp_path: Path) -> None:
+    clean, _ = through(stage, tmp_path / "clean", None)
+    for name, fault in FAULTS.items():
+        faulty, _ = through(stage, tmp_path / name.replace(" ", "-"), fault)
+        assert faulty == clean, (stage, name)
+
+
+def test_a_persistent_failure_stops_with_a_resumable_error(tmp_path: Path) -> None:
+    with FakeKubeApiServer() as fake:
+        fake.load_snapshot(FIXTURES / "cluster-sample")
+        cluster = Cluster(fake, tmp_path)
+        cluster.run("prepare")
+        fault = fake.inject(method="PATCH", path_regex="deployments", status=500, times=None)
+        with pytest.raises(UserError) as stopped:
+            cluster.run("switch")
+        assert stopped.value.exit_code == EXIT_STOPPED
+        assert (
+            "the API server failed while running the switch stage: 500 InternalError"
+            in stopped.value.message
+        )
+        assert "every change so far is in the journal" in stopped.value.hint
+        assert fault.hits == 4  # the retries, then the stop
+        fake.clear_faults()
+        cluster.run("switch")
+        assert (
+            len(
+                [
+                    d
+                    for d in fake.objects("Deployment")
+                    if d["spec"]["template"]["spec"].get("serviceAccountName")
+                ]
+            )
+            == 16
+        )  # 15 + mic
