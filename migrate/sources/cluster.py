@@ -124,8 +124,16 @@ def webhook(connection: Connection) -> str:
 def helm_releases(connection: Connection) -> dict[str, str]:
     """Live Helm releases ("namespace/release" -> status) from their release Secrets' labels;
     only Secrets labelled owner=helm are listed, and their data is dropped unread."""
+    from migrate.kube.client import ApiFailure
+
     releases: dict[str, str] = {}
-    for obj in objects(connection, "Secret", labels="owner=helm"):
+    try:
+        found = list(objects(connection, "Secret", labels="owner=helm"))
+    except ApiFailure as e:
+        if e.status != 403:
+            raise
+        return releases  # not granted (docs/rbac.md): no release is known to be live
+    for obj in found:
         obj.pop("data", None)
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}

@@ -213,3 +213,10 @@ def test_plan_cluster_command_prints_the_same_plan_format(
     assert code == 1 and "--cluster" in err
     code, _, err = run_cli("plan", "--cluster", "--kubeconfig", str(tmp_path / "missing"))
     assert code == 1 and "kubeconfig" in err
+
+
+def test_without_access_to_secrets_no_helm_release_is_known(fake: FakeKubeApiServer) -> None:
+    fake.load_snapshot(SAMPLE)
+    fake.inject(method="GET", path_regex=r"^/api/v1/secrets$", status=403, times=None)
+    _, discovery = cluster.read(connect(fake))
+    assert discovery.helm_releases == {}
