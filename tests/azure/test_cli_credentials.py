@@ -123,3 +123,14 @@ def test_azure_commands_load_no_sdk_until_they_run() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_authority_may_come_from_azure_authority_host(
+    run_cli, fake: FakeAzure, azure_args: list[str], tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    source = str(repo(tmp_path, fake, count=1))
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", fake.authority)
+    without_authority = [a for a in azure_args if a not in ("--authority", fake.authority)]
+    code, out, _ = run_cli("credentials", source, "--issuer", ISSUER, *without_authority)
+    assert code == 0 and "1 pending" in out
+    assert fake.tokens() and fake.tokens()[0].grant == "client_secret"
