@@ -15,7 +15,7 @@ from migrate import plan as plans
 from migrate.kube import gates, live
 from migrate.kube.apply import Options, Outcome
 from migrate.kube.client import ApiFailure, Connection, stopped
-from migrate.kube.journal import Journal
+from migrate.kube.journal import Journal, StageLog
 from migrate.kube.kinds import kind
 from migrate.kube.steps import Steps
 from migrate.plan import Action, DeleteObject, Plan, Settings
@@ -57,6 +57,7 @@ def _run(
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
     notes = gates.enforce([gates.released(connection)], options.skip_gates)
+    notes += node_pool_warning(journal, [i.resource_id for i in inventory.identities])
     if any(c.install == "addon" for c in inventory.components):
         for line in addon_steps(plan, settings):
             echo(line)
@@ -135,3 +136,25 @@ def addon_steps(plan: Plan, settings: Settings) -> list[str]:
     )
     lines.append("# only then delete the identities or their role assignments in Azure")
     return lines
+
+
+def node_pool_warning(journal: Journal, current: list[str]) -> list[str]:
+    """Identities Pod Identity used: once NMI is gone, any pod reaches those still attached to
+    a node pool through IMDS (DOMAIN.md §1). Listed for the user to detach; wi-migrate does not
+    read the node pools' VMSS (no Azure compute access)."""
+    used = {rid.lower(): rid for rid in current if rid}
+    for entry in journal.stages.get("retire", StageLog("retire")).entries.values():
+        if entry.ref.startswith("AzureIdentity/") and entry.before:
+            spec = {k.lower(): v for k, v in (entry.before.get("spec") or {}).items()}
+            rid = str(spec.get("resourceid") or "")
+            if rid:
+                used.setdefault(rid.lower(), rid)
+    if not used:
+        return []
+    listed = "\n".join(f"  - {rid}" for _, rid in sorted(used.items()))
+    return [
+        "security: Pod Identity used these identities; if one is still attached to a node "
+        "pool's VMSS, any pod can get its tokens from IMDS once NMI is gone. Check each node "
+        "pool (az vmss identity show -g <node-resource-group> -n <vmss>) and detach them "
+        "(az vmss identity remove ... --identities <id>), never the kubelet identity:\n" + listed
+    ]

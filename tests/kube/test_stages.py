@@ -109,6 +109,8 @@ def test_four_stages_end_to_end(
         connection, journal, SETTINGS, apply.Options("uninstall", write=True), False, lambda _: None
     )
     assert not done.failed
+    [security] = [n for n in done.notes if n.startswith("security:")]
+    assert security.count("/userAssignedIdentities/id-") == 5  # from the retire journal
     dumped = fake.dump_state()
     assert not [k for k in dumped if "aadpodidentity" in k and dumped[k]]
     assert not [
