@@ -50,6 +50,11 @@ def cluster_options(f: Any) -> Any:
 )
 @click.option("--exit-code", is_flag=True, help="Without --yes: exit 2 when there is work to do.")
 @click.option("--skip-gate", multiple=True, metavar="NAME", help="Override one failed gate.")
+@click.option(
+    "--token-check",
+    is_flag=True,
+    help="switch: gate on a real token exchange for every ServiceAccount (TokenRequest + Entra).",
+)
 @click.option("--patch-owned", is_flag=True, help="Also patch objects owned by Helm/Flux/Argo CD.")
 @click.option(
     "--helm-command",
@@ -67,6 +72,7 @@ def command(
     dry_run: str | None,
     exit_code: bool,
     skip_gate: tuple[str, ...],
+    token_check: bool,
     patch_owned: bool,
     helm_command: bool,
     context: str,
@@ -98,7 +104,7 @@ def command(
         credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
-        run_options = apply.Options(stage, write, patch_owned, skip_gate, saved)
+        run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
         if stage == "uninstall":
             outcome = uninstall.run(
                 connection, journal, settings(**options), run_options, helm_command, _echo

@@ -42,6 +42,10 @@ class Credentials:
     def missing(self, actions: Sequence[CreateFederatedCredential]) -> list[str]:
         raise NotImplementedError
 
+    def token_failures(self, plan: Plan, connection: Connection) -> list[str]:
+        """Each planned ServiceAccount's token exchanged for its identity's: what fails."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Options:
@@ -50,6 +54,7 @@ class Options:
     patch_owned: bool = False
     skip_gates: tuple[str, ...] = ()
     saved_plan: Plan | None = None
+    token_check: bool = False  # the optional gate before switch: a real token exchange
 
 
 @dataclass
@@ -136,6 +141,8 @@ def stage_plan(
     if gate:
         missing = credentials.missing if credentials is not None else None
         found = gates.check(options.stage, connection, current, discovery, missing)
+        if options.stage == "switch" and options.token_check:
+            found.append(_token_gate(connection, current, credentials))
         notes = gates.enforce(found, options.skip_gates)
     owned = live.owned_targets(plan, inventory)
     actions = _chosen(plan, options, owned, notes)
@@ -143,6 +150,14 @@ def stage_plan(
     if options.write:
         journal.start(options.stage, plans.to_document(plan))
     return plan, actions, notes
+
+
+def _token_gate(connection: Connection, plan: Plan, credentials: Credentials | None) -> gates.Gate:
+    failures = ["cannot check: Azure is not reachable"]
+    if credentials is not None:
+        failures = credentials.token_failures(plan, connection)
+    hint = "wait for the new credentials to propagate (minutes), or fix what is listed"
+    return gates.Gate("token", "switch", tuple(failures), hint)
 
 
 def _chosen(

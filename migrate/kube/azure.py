@@ -69,6 +69,16 @@ class AzureCredentials(Credentials):
                 out.append(where)
         return out
 
+    def token_failures(self, plan: Plan, connection: Any) -> list[str]:
+        from migrate.azure.tokens import PASSED, verify_tokens
+
+        checks = verify_tokens(plan, connection, self.context)
+        return [
+            f"ServiceAccount {c.service_account} with {c.identity}: {c.status} {c.code} {c.detail}"
+            for c in checks
+            if c.status != PASSED
+        ]
+
 
 def _detail(detail: str, commands: tuple[str, ...]) -> str:
     return "; ".join([detail, *commands]) if commands else detail

@@ -79,8 +79,17 @@ def test_four_stages_through_the_cli_with_azure(
         assert credential["properties"]["subject"] == f"system:serviceaccount:{team}:{team}"
         assert credential["properties"]["issuer"] == fake.issuer
     code, _, err = cli(
-        "apply", "--stage", "switch", "--yes", "--cluster-name", "aks1", *azure_args(azure)
+        "apply",
+        "--stage",
+        "switch",
+        "--yes",
+        "--token-check",
+        "--cluster-name",
+        "aks1",
+        *azure_args(azure),
     )
+    exchanged = [t for t in azure.tokens() if t.grant != "client_secret"]
+    assert len(exchanged) == 5  # one exchange per ServiceAccount, all honoured
     assert code == 0, err
     rollout(fake)
     code, _, err = cli("apply", "--stage", "retire", "--yes", "--cluster-name", "aks1")
@@ -162,3 +171,15 @@ def test_stale_saved_plan_is_refused(fake: FakeKubeApiServer, tmp_path: Path, cl
     fake.seed([deployment])
     code, _, err = cli("apply", str(plan_file), "--stage", "prepare")
     assert code == 1 and "stale" in err and "Deployment/orders/orders-api" in err
+
+
+def test_token_gate_names_the_service_accounts_whose_exchange_fails(
+    fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, cli: Any
+) -> None:
+    prepare(fake, tmp_path)  # the stand-in for Azure: no credential exists in the fake Azure
+    args = ("--skip-gate", "credentials", "--token-check", "--cluster-name", "aks1")
+    code, _, err = cli("apply", "--stage", "switch", "--yes", *args, *azure_args(azure))
+    assert code == EXIT_STOPPED
+    assert "gate token before switch failed: 5 blocker(s)" in err
+    assert "ServiceAccount orders/orders with id-orders: failed" in err
+    assert "--skip-gate token" in err
