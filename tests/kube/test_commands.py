@@ -12,6 +12,7 @@ from migrate.errors import EXIT_CHANGES, EXIT_STOPPED
 from migrate.kube import apply
 from migrate.kube.client import Connection
 from migrate.kube.journal import Journal
+from migrate.model import PI_LABEL, WI_USE_LABEL
 from migrate.plan import Settings
 from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
@@ -100,6 +101,18 @@ def test_four_stages_through_the_cli_with_azure(
     assert code == 0, err
     assert "[14/14] changed" in out
     assert not [k for k, v in fake.dump_state().items() if "aadpodidentity" in k and v]
+    switched = 0
+    for kind in ("Deployment", "StatefulSet", "CronJob"):
+        for obj in fake.objects(kind):
+            spec = obj["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else obj["spec"]
+            labels = spec["template"]["metadata"]["labels"]
+            if obj["metadata"]["namespace"] in TEAMS:
+                assert labels.get(WI_USE_LABEL) == "true" and PI_LABEL not in labels
+                assert (
+                    spec["template"]["spec"]["serviceAccountName"] == obj["metadata"]["namespace"]
+                )
+                switched += 1
+    assert switched == 25
 
 
 def test_switch_gate_without_azure_says_it_cannot_check(
