@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from migrate.errors import EXIT_STOPPED, UserError
 from migrate.kube.client import Connection, Object
 from migrate.model import PI_LABEL, WI_USE_LABEL
-from migrate.plan import CreateFederatedCredential, Plan
+from migrate.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
 from migrate.sources import cluster
 from migrate.sources.cluster import Discovery
 
@@ -51,7 +51,7 @@ def check(
                 tuple(
                     f"{a.stage} {_target(a)}"
                     for a in plan.stage("prepare")
-                    if not isinstance(a, CreateFederatedCredential)
+                    if not isinstance(a, (CreateFederatedCredential, CreateManagedIdentity))
                 ),
                 "run apply --stage prepare first",
             ),

@@ -25,8 +25,11 @@ from migrate.plan import (
     SwitchWorkload,
     target_of,
 )
+from migrate.workloads import IMMUTABLE_TEMPLATES
 
+IMMUTABLE = "its pod template cannot change in place: re-create it (immutable-pod-template)"
 CONFLICT_RETRIES = 5
+REFUSED = frozenset({400, 403, 422})  # invalid, forbidden, immutable: no retry will help
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Steps:
             try:
                 return self._run(action)
             except ApiFailure as e:  # 409: written meanwhile; read it again
+                if e.status in REFUSED:  # this object only: a value, the stage goes on
+                    return Result.of(action, "failed", f"{e.status} {e.reason}: {e.message}")
                 if e.status != 409:
                     raise
         return Result.of(action, "failed", "the object kept changing (409 conflicts); run again")
@@ -69,6 +74,9 @@ class Steps:
             return self._delete(action, path, current)
         if current is None and not isinstance(action, CreateServiceAccount):
             return Result.of(action, "skipped", "the object no longer exists")
+        immutable = isinstance(action, SwitchWorkload) and target.kind in IMMUTABLE_TEMPLATES
+        if immutable and desired(action, current) is not None:
+            return Result.of(action, "skipped", IMMUTABLE)
         if isinstance(action, RemovePodLabel):
             body: Any = _label_removal(action, current or {})
             content = MERGE

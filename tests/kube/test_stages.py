@@ -207,3 +207,37 @@ def test_owned_workloads_are_left_alone_unless_patch_owned(
     assert len(outcome.results) == 24
     outcome = run(connection, tmp_path, "switch", azure, patch_owned=True)
     assert [r.target for r in outcome.results] == ["Deployment/orders/orders-api"]
+
+
+def test_edge_cluster_rolls_back_from_retire_to_its_exact_starting_state(tmp_path: Path) -> None:
+    """Reused and shared ServiceAccounts, a SecretProviderClass, an immutable selector, a bare
+    Pod and a Job (skipped: immutable), a Helm-owned Deployment (patched with --patch-owned),
+    a service-principal identity, an exception: all of it back as it was."""
+    with FakeKubeApiServer() as fake:
+        fake.load_snapshot(FIXTURES / "cluster-edge")
+        connection = Connection(fake.api_client(), "fake")
+        start = state(fake)
+        azure = InMemoryCredentials()
+        # no webhook here; the stand-in Azure creates no identity for the service principal, so
+        # its ServiceAccount lacks a client id; the Pod and the Job stay unswitched
+        skip = ("webhook", "prepared", "switched")
+        outcomes = {
+            stage: run(connection, tmp_path, stage, azure, patch_owned=True, skip_gates=skip)
+            for stage in ("prepare", "switch", "retire")
+        }
+        skipped = {r.target: r.message for r in outcomes["switch"].results if r.status == "skipped"}
+        assert set(skipped) == {"Job/shop/migrate-db", "Pod/shop/debug"}
+        vault = fake.get(
+            "SecretProviderClass", "vault", "shop", api_version="secrets-store.csi.x-k8s.io/v1"
+        )
+        assert vault is not None and vault["spec"]["parameters"]["usePodIdentity"] == "false"
+        checkout = fake.get("Deployment", "checkout", "shop")
+        assert (
+            checkout is not None and PI_LABEL in checkout["spec"]["template"]["metadata"]["labels"]
+        )
+        assert fake.objects("AzureIdentity") == []
+        for stage in ("retire", "switch", "prepare"):
+            journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+            rollback(connection, journal, stage, lambda _: None)
+        assert state(fake) == start
+        connection.close()
