@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from migrate.errors import EXIT_STOPPED, UserError
 from migrate.kube.client import Connection, Object
 from migrate.model import PI_LABEL, WI_USE_LABEL
-from migrate.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
+from migrate.plan import CreateFederatedCredential, CreateManagedIdentity, Plan, target_of
 from migrate.sources import cluster
 from migrate.sources.cluster import Discovery
+from migrate.sources.objects import TEMPLATE_PATHS
 
 TOKEN_ENV = "AZURE_FEDERATED_TOKEN_FILE"
 SHOWN = 20  # blockers listed per gate
@@ -49,7 +50,7 @@ def check(
                 "prepared",
                 stage,
                 tuple(
-                    f"{a.stage} {_target(a)}"
+                    f"{a.stage} {target_of(a)}"
                     for a in plan.stage("prepare")
                     if not isinstance(a, (CreateFederatedCredential, CreateManagedIdentity))
                 ),
@@ -76,7 +77,7 @@ def check(
             Gate(
                 "switched",
                 stage,
-                tuple(f"not switched: {_target(a)}" for a in plan.stage("switch")),
+                tuple(f"not switched: {target_of(a)}" for a in plan.stage("switch")),
                 "run apply --stage switch first",
             ),
             Gate(
@@ -128,15 +129,9 @@ def _unmutated(connection: Connection) -> list[str]:
 
 def _switched_workloads(connection: Connection) -> set[tuple[str, str, str]]:
     found = set()
-    for kind_name, path in (
-        ("Deployment", ("spec", "template")),
-        ("StatefulSet", ("spec", "template")),
-        ("DaemonSet", ("spec", "template")),
-        ("ReplicaSet", ("spec", "template")),
-        ("CronJob", ("spec", "jobTemplate", "spec", "template")),
-        ("Job", ("spec", "template")),
-    ):
-        for obj in cluster.objects(connection, kind_name, labels=""):
+    for kind_name in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob", "Job"):
+        path = TEMPLATE_PATHS[kind_name]
+        for obj in cluster.objects(connection, kind_name):
             template: Object = obj
             for key in path:
                 template = template.get(key) or {}
@@ -161,12 +156,6 @@ def _pod_problem(pod: Object) -> str:
 def _name(obj: Object) -> str:
     meta = obj.get("metadata") or {}
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
-
-
-def _target(action: object) -> str:
-    from migrate.plan import target_of
-
-    return target_of(action)  # type: ignore[arg-type]
 
 
 def enforce(gates: list[Gate], skipped: Sequence[str]) -> list[str]:
