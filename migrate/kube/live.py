@@ -42,7 +42,7 @@ def plan_from(
     if not settings.issuer and discovery.issuer:
         settings = dataclasses.replace(settings, issuer=discovery.issuer)
     planned = plan_inventory(inventory, settings)
-    extra = [*owned(planned, inventory), *_webhook(discovery)]
+    extra = [*owned(planned, inventory, discovery.releases), *_webhook(discovery)]
     return dataclasses.replace(planned, findings=(*planned.findings, *extra)), discovery
 
 
@@ -56,18 +56,27 @@ def owned_targets(plan: Plan, inventory: Inventory) -> dict[ObjectRef, Workload]
     }
 
 
-def owned(plan: Plan, inventory: Inventory) -> list[Finding]:
+def owned(
+    plan: Plan, inventory: Inventory, releases: dict[str, str] | None = None
+) -> list[Finding]:
     return [
         findings.make(
             "owned-workload",
             workload.origins[0],
-            f"{ref} is managed by {workload.managed_by}: a live patch would be reverted, so "
-            "apply leaves it alone (unless --patch-owned)",
+            f"{ref} is managed by {_manager(workload, (releases or {}).get(str(ref)))}: a live "
+            "patch would be reverted, so apply leaves it alone (unless --patch-owned)",
             OWNER_FIX[workload.managed_by],
             str(ref),
         )
         for ref, workload in owned_targets(plan, inventory).items()
     ]
+
+
+def _manager(workload: Workload, release: str | None) -> str:
+    if workload.managed_by == "helm" and release:
+        namespace, name = release.split("/", 1)
+        return f"Helm release {release} (see: helm get values {name} -n {namespace})"
+    return {"helm": "Helm", "flux": "Flux", "argocd": "Argo CD"}[workload.managed_by]
 
 
 def _webhook(discovery: Discovery) -> list[Finding]:

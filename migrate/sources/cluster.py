@@ -56,6 +56,7 @@ class Discovery:
     issuer: str = ""
     webhook: str = ""  # name of the WI MutatingWebhookConfiguration, "" when absent
     helm_releases: dict[str, str] = field(default_factory=dict)  # "ns/release" -> status
+    releases: dict[str, str] = field(default_factory=dict)  # "Kind/ns/name" -> its Helm release
 
 
 def read(connection: Connection) -> tuple[Inventory, Discovery]:
@@ -182,6 +183,11 @@ class _Reader:
         if found:
             self.records.extend(found)
             self.fingerprints[where.ref] = where.version
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            if "meta.helm.sh/release-name" in annotations:
+                namespace = annotations.get("meta.helm.sh/release-namespace") or "?"
+                release = f"{namespace}/{annotations['meta.helm.sh/release-name']}"
+                self.discovery.releases[where.ref] = release
         self.findings.extend(problems)
 
     def _owned(self, obj: Object, owner: dict[str, Any]) -> None:

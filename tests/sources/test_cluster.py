@@ -136,7 +136,10 @@ def test_owners_bare_pods_and_unknown_owners(fake: FakeKubeApiServer) -> None:
 def test_helm_owned_workloads_and_releases(fake: FakeKubeApiServer) -> None:
     fake.load_snapshot(SAMPLE)
     helm = {
-        "annotations": {"meta.helm.sh/release-name": "orders"},
+        "annotations": {
+            "meta.helm.sh/release-name": "orders",
+            "meta.helm.sh/release-namespace": "orders",
+        },
         "labels": {"app.kubernetes.io/managed-by": "Helm"},
     }
     deployment = fake.get("Deployment", "orders-api", "orders")
@@ -156,6 +159,7 @@ def test_helm_owned_workloads_and_releases(fake: FakeKubeApiServer) -> None:
     owned = [f for f in plan.findings if f.code == "owned-workload"]
     assert [f.subject for f in owned] == ["Deployment/orders/orders-api"]
     assert "values" in owned[0].hint
+    assert "Helm release orders/orders (see: helm get values orders -n orders)" in owned[0].message
     secret_lists = [r for r in fake.requests if r.path.endswith("/secrets")]
     assert secret_lists and all(r.query.get("labelSelector") == "owner=helm" for r in secret_lists)
 
