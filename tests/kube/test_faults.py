@@ -62,7 +62,8 @@ def through(
     stage: str, tmp: Path, fault: Callable[[FakeKubeApiServer], Any] | None
 ) -> tuple[dict[str, Any], int]:
     """Seed, run the stages before `stage` cleanly, run `stage` under the fault (re-running
-    after a resumable stop); returns the final state and how many stops there were."""
+    after a resumable stop); returns the final state, how many stops there were and how many
+    requests the fault hit."""
     stops = 0
     with FakeKubeApiServer() as fake:
         fake.load_snapshot(FIXTURES / "cluster-sample")
@@ -70,8 +71,7 @@ def through(
         for earlier in STAGES[: STAGES.index(stage)]:
             cluster.run(earlier)
             cluster.controllers()
-        if fault is not None:
-            fault(fake)
+        injected = fault(fake) if fault is not None else None
         for _ in range(5):
             try:
                 cluster.run(stage)
@@ -83,15 +83,20 @@ def through(
         else:
             pytest.fail(f"{stage} did not converge")
         assert fake.internal_errors == []
-        return state(fake, "Pod"), stops
+        hits = injected.hits if injected is not None else 0
+        return state(fake, "Pod"), stops, hits
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_fault_in_every_stage_converges(stage: str, tmp_path: Path) -> None:
-    clean, _ = through(stage, tmp_path / "clean", None)
+    clean, _, _ = through(stage, tmp_path / "clean", None)
     for name, fault in FAULTS.items():
-        faulty, _ = through(stage, tmp_path / name.replace(" ", "-"), fault)
+        faulty, stops, hits = through(stage, tmp_path / name.replace(" ", "-"), fault)
         assert faulty == clean, (stage, name)
+        deletes = stage in ("retire", "uninstall")
+        assert hits > 0 or (name == "dropped deletes" and not deletes), (stage, name)
+        if name == "500 on reads":  # outlasts the retries: one resumable stop, then done
+            assert stops == 1, stage
 
 
 def test_a_persistent_failure_stops_with_a_resumable_error(tmp_path: Path) -> None:
