@@ -44,6 +44,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "redumped-document": ("info", "a document was re-dumped instead of spliced"),
     "not-rewritten": ("warning", "a change the tool cannot make safely in the file"),
     "empty-kustomization": ("info", "a kustomization.yaml lists nothing any more"),
+    # live cluster
+    "webhook-missing": ("warning", "the Workload Identity webhook is not installed"),
+    "pi-identity-on-node": ("warning", "a Pod Identity identity is still attached to nodes"),
 }
 
 

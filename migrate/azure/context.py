@@ -48,6 +48,9 @@ class AzureContext:
     def container_service(self, subscription: str = "") -> Any:
         return self._client("containerservice", subscription)
 
+    def compute(self, subscription: str = "") -> Any:
+        return self._client("compute", subscription)
+
     def close(self) -> None:
         with self._lock:
             clients = list(self._clients.values())
@@ -115,6 +118,10 @@ def _build(kind: str, subscription: str, context: AzureContext) -> Any:
         from azure.mgmt.authorization import AuthorizationManagementClient
 
         return AuthorizationManagementClient(context.credential, subscription, **options)
+    if kind == "compute":
+        from azure.mgmt.compute import ComputeManagementClient
+
+        return ComputeManagementClient(context.credential, subscription, **options)
     from azure.mgmt.containerservice import ContainerServiceClient
 
     return ContainerServiceClient(context.credential, subscription, **options)

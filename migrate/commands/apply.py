@@ -61,6 +61,12 @@ def cluster_options(f: Any) -> Any:
     is_flag=True,
     help="uninstall: print helm uninstall for a live Helm release instead of deleting it.",
 )
+@click.option(
+    "--check-node-pools",
+    is_flag=True,
+    help="uninstall: ask Azure which Pod Identity identities are still attached to the nodes' "
+    "VM scale sets (read-only; needs Microsoft.Compute/virtualMachineScaleSets/read).",
+)
 @click.option("--location", default="", metavar="REGION", help="Region of new identities.")
 @cluster_options
 @azure_options
@@ -75,6 +81,7 @@ def command(
     token_check: bool,
     patch_owned: bool,
     helm_command: bool,
+    check_node_pools: bool,
     context: str,
     kubeconfig: str,
     journal_file: str,
@@ -98,16 +105,17 @@ def command(
     connection = Connection.connect(context, kubeconfig)
     connection.dry_run = dry_run == "server"
     write = yes or connection.dry_run
-    azure = azure_context(**options) if stage in ("prepare", "switch") else None
+    needs_azure = stage in ("prepare", "switch") or (stage == "uninstall" and check_node_pools)
+    azure = azure_context(**options) if needs_azure else None
     credentials = None
-    if azure is not None:
+    if azure is not None and stage != "uninstall":
         credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
         run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
         if stage == "uninstall":
             outcome = uninstall.run(
-                connection, journal, settings(**options), run_options, helm_command, _echo
+                connection, journal, settings(**options), run_options, helm_command, _echo, azure
             )
         else:
             outcome = apply.run(
@@ -119,6 +127,8 @@ def command(
             azure.close()
     for note in outcome.notes:
         click.echo(note, err=True)
+    for finding in outcome.findings:
+        click.echo(f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}")
     if not write:
         for action in outcome.actions:
             click.echo(f"would {action.stage}: {plans.action_name(action)} {target_of(action)}")

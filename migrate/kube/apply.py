@@ -17,7 +17,7 @@ from migrate.kube import gates, live
 from migrate.kube.client import ApiFailure, Connection, stopped
 from migrate.kube.journal import Journal
 from migrate.kube.steps import Result, Steps
-from migrate.model import ObjectRef, Workload
+from migrate.model import Finding, ObjectRef, Workload
 from migrate.plan import (
     Action,
     CreateFederatedCredential,
@@ -63,6 +63,7 @@ class Outcome:
     actions: list[Action]  # what the stage does (or would do)
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # found while running (not the plan's)
 
     @property
     def failed(self) -> list[Result]:

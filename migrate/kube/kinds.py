@@ -38,8 +38,9 @@ KINDS: dict[str, Kind] = {
         *_kinds(
             "",
             "v1",
-            ("Namespace",),
+            ("Namespace", "Node"),
             Namespace="namespaces",
+            Node="nodes",
             Pod="pods",
             ServiceAccount="serviceaccounts",
             Secret="secrets",

@@ -82,11 +82,9 @@ def _manager(workload: Workload, release: str | None) -> str:
 def _webhook(discovery: Discovery) -> list[Finding]:
     if discovery.webhook:
         return []
-    # no catalogue code of its own yet: "issuer-unknown"'s sibling; see docs/live-migration.md
     return [
-        Finding(
+        findings.make(
             "webhook-missing",
-            "warning",
             Origin(ref="MutatingWebhookConfiguration"),
             "the Azure Workload Identity webhook is not installed "
             f"(no MutatingWebhookConfiguration {cluster.WEBHOOK_NAME})",

@@ -3,7 +3,8 @@
 Refuses while a pod still carries aadpodidbinding or an AzureAssignedIdentity remains.
 A live Helm release can be left to `helm uninstall` (--helm-command); the AKS add-on is
 removed through Azure, so its steps are printed and no object is deleted (AKS would
-re-create them).
+re-create them). Every path ends with the node-pool check (`node_pools`): through Azure when
+given a context, else a list of the identities to look for.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import dataclasses
 from collections.abc import Callable
 
 from migrate import plan as plans
-from migrate.kube import gates, live
+from migrate.azure.context import AzureContext
+from migrate.kube import gates, live, node_pools
 from migrate.kube.apply import Options, Outcome
 from migrate.kube.client import ApiFailure, Connection, stopped
-from migrate.kube.journal import Journal, StageLog
+from migrate.kube.journal import Journal
 from migrate.kube.kinds import kind
 from migrate.kube.steps import Steps
+from migrate.model import Inventory
 from migrate.plan import Action, DeleteObject, Plan, Settings
 from migrate.sources import cluster
 from migrate.sources.cluster import Discovery
@@ -34,11 +37,21 @@ def run(
     options: Options,
     helm_command: bool,
     echo: Echo,
+    azure: AzureContext | None = None,
 ) -> Outcome:
+    """The stage, then the node-pool check: through Azure with `azure`, else a reminder."""
     try:
-        return _run(connection, journal, settings, options, helm_command, echo)
+        outcome, inventory = _run(connection, journal, settings, options, helm_command, echo)
+        used = node_pools.used_identities(inventory, journal)
+        if azure is None:
+            outcome.notes += node_pools.unchecked(used)
+        elif used:
+            found, notes = node_pools.check(connection, azure, used)
+            outcome.findings += found
+            outcome.notes += notes
     except ApiFailure as e:
         raise stopped(e, "running the uninstall stage") from None
+    return outcome
 
 
 def _run(
@@ -48,21 +61,22 @@ def _run(
     options: Options,
     helm_command: bool,
     echo: Echo,
-) -> Outcome:
+) -> tuple[Outcome, Inventory]:
+    """The stage's outcome and the inventory it read (empty when resuming)."""
     recorded = journal.resumable("uninstall") if options.write else None
     if recorded is not None:  # a killed run: finish its plan
         plan = plans.from_document(recorded, f"journal {journal.path}")
         resuming = "resuming the uninstall stage from the journal (its gate passed then)"
-        return _delete(connection, journal, plan, list(plan.stage("uninstall")), [resuming], echo)
+        todo = list(plan.stage("uninstall"))
+        return _delete(connection, journal, plan, todo, [resuming], echo), Inventory()
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
     notes = gates.enforce([gates.released(connection)], options.skip_gates)
-    notes += node_pool_warning(journal, [i.resource_id for i in inventory.identities])
     if any(c.install == "addon" for c in inventory.components):
         for line in addon_steps(plan, settings):
             echo(line)
         notes.append("the AKS pod-identity add-on is removed through Azure: nothing deleted")
-        return Outcome(plan, [], notes=notes)
+        return Outcome(plan, [], notes=notes), inventory
     actions: list[Action] = [a for a in plan.stage("uninstall") if isinstance(a, DeleteObject)]
     releases = _helm_releases(connection, actions, discovery) if helm_command else {}
     if releases:
@@ -73,12 +87,12 @@ def _run(
             "run the helm command(s) above, then this stage again: it deletes the CRDs and "
             "leftovers Helm keeps"
         )
-        return Outcome(plan, [], notes=notes)
+        return Outcome(plan, [], notes=notes), inventory
     if not options.write:
-        return Outcome(plan, actions, notes=notes)
+        return Outcome(plan, actions, notes=notes), inventory
     plan = dataclasses.replace(plan, actions=tuple(actions))
     journal.start("uninstall", plans.to_document(plan))
-    return _delete(connection, journal, plan, actions, notes, echo)
+    return _delete(connection, journal, plan, actions, notes, echo), inventory
 
 
 def _delete(
@@ -136,25 +150,3 @@ def addon_steps(plan: Plan, settings: Settings) -> list[str]:
     )
     lines.append("# only then delete the identities or their role assignments in Azure")
     return lines
-
-
-def node_pool_warning(journal: Journal, current: list[str]) -> list[str]:
-    """Identities Pod Identity used: once NMI is gone, any pod reaches those still attached to
-    a node pool through IMDS (DOMAIN.md §1). Listed for the user to detach; wi-migrate does not
-    read the node pools' VMSS (no Azure compute access)."""
-    used = {rid.lower(): rid for rid in current if rid}
-    for entry in journal.stages.get("retire", StageLog("retire")).entries.values():
-        if entry.ref.startswith("AzureIdentity/") and entry.before:
-            spec = {k.lower(): v for k, v in (entry.before.get("spec") or {}).items()}
-            rid = str(spec.get("resourceid") or "")
-            if rid:
-                used.setdefault(rid.lower(), rid)
-    if not used:
-        return []
-    listed = "\n".join(f"  - {rid}" for _, rid in sorted(used.items()))
-    return [
-        "security: Pod Identity used these identities; if one is still attached to a node "
-        "pool's VMSS, any pod can get its tokens from IMDS once NMI is gone. Check each node "
-        "pool (az vmss identity show -g <node-resource-group> -n <vmss>) and detach them "
-        "(az vmss identity remove ... --identities <id>), never the kubelet identity:\n" + listed
-    ]

@@ -211,6 +211,40 @@ class FakeAzure:
             self.state.clusters[resource_key(subscription, resource_group, name)] = cluster
         return cluster
 
+    def add_node_host(
+        self,
+        subscription: str,
+        resource_group: str,
+        name: str,
+        identity_ids: list[str],
+        *,
+        scale_set: bool = True,
+    ) -> str:
+        """A node pool's VM scale set (or a standalone VM) with these user-assigned identities
+        attached; returns its resource id. Seeding it again replaces the identities."""
+        collection = "virtualMachineScaleSets" if scale_set else "virtualMachines"
+        host_id = (
+            f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.Compute/{collection}/{name}"
+        )
+        attached = {
+            rid: {"principalId": str(uuid.uuid4()), "clientId": str(uuid.uuid4())}
+            for rid in identity_ids
+        }
+        host: Json = {
+            "id": host_id,
+            "name": name,
+            "type": f"Microsoft.Compute/{collection}",
+            "location": "westeurope",
+            "properties": {"provisioningState": "Succeeded"},
+        }
+        if attached:
+            host["identity"] = {"type": "UserAssigned", "userAssignedIdentities": attached}
+        key = (subscription.lower(), resource_group.lower(), collection.lower(), name.lower())
+        with self.state.lock:
+            self.state.node_hosts[key] = host
+        return host_id
+
     def add_role_assignment(
         self,
         scope: str,

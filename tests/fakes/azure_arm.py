@@ -1,4 +1,5 @@
-"""ARM resource providers of the fake Azure: ManagedIdentity and ContainerService.
+"""ARM resource providers of the fake Azure: ManagedIdentity, ContainerService and the
+node pools' VM scale sets / VMs of Compute (only their identities).
 
 Rules follow the real ManagedIdentity RP (DOMAIN.md §2): 20 FICs per identity, the name pattern,
 (issuer, subject) unique per identity, exactly one audience, and 409
@@ -35,6 +36,7 @@ _RG = ("subscriptions", "*", "resourcegroups", "*", "providers")
 _MSI = (*_RG, "microsoft.managedidentity", "userassignedidentities")
 _FIC = (*_MSI, "*", "federatedidentitycredentials")
 _AKS = (*_RG, "microsoft.containerservice", "managedclusters", "*")
+_COMPUTE = (*_RG, "microsoft.compute", "*", "*")  # virtualMachineScaleSets or virtualMachines
 _SUB_MSI = (
     "subscriptions",
     "*",
@@ -88,6 +90,7 @@ class Arm:
             ("GET", (*_FIC, "*"), self.get_credential),
             ("DELETE", (*_FIC, "*"), self.delete_credential),
             ("GET", _AKS, self.get_cluster),
+            ("GET", _COMPUTE, self.get_node_host),
         ]
 
     def handle(self, request: ArmRequest) -> Reply:
@@ -209,6 +212,18 @@ class Arm:
                 "Microsoft.ContainerService/managedClusters", captures[2], captures[1]
             )
         return Reply(200, cluster)
+
+    # -- node pools (Compute) ----------------------------------------------------------------------
+
+    def get_node_host(self, request: ArmRequest, captures: list[str]) -> Reply:
+        subscription, resource_group, collection, name = captures
+        with self.state.lock:
+            host = self.state.node_hosts.get(
+                (subscription.lower(), resource_group.lower(), collection.lower(), name.lower())
+            )
+        if host is None:
+            return resource_not_found(f"Microsoft.Compute/{collection}", name, resource_group)
+        return Reply(200, host)
 
 
 def page(request: ArmRequest, items: list[tuple[str, Json]], settings: Settings) -> Reply:

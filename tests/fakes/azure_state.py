@@ -134,6 +134,7 @@ class AzureState:
         self.tenant_id = tenant_id
         self.identities: dict[ResourceKey, Identity] = {}
         self.clusters: dict[ResourceKey, Json] = {}
+        self.node_hosts: dict[tuple[str, str, str, str], Json] = {}  # (sub, rg, type, name) ->
         self.role_assignments: dict[str, Json] = {}  # lower-cased id ->
         self.fic_writes: dict[ResourceKey, WriteStats] = {}
         self.fic_writes_in_flight = 0

@@ -106,8 +106,9 @@ def _resources(group: str, cluster: set[str], **kinds: str) -> list[Resource]:
 BUILTIN_RESOURCES: tuple[Resource, ...] = (
     *_resources(
         "",
-        {"namespaces"},
+        {"namespaces", "nodes"},
         namespaces="Namespace",
+        nodes="Node",
         pods="Pod",
         serviceaccounts="ServiceAccount",
         secrets="Secret",

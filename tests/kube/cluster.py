@@ -102,7 +102,8 @@ def _delete_all(fake: FakeKubeApiServer, kind: str, keep: set[tuple[str, str]]) 
 
 
 class InMemoryCredentials(Credentials):
-    """Stand-in for migrate.azure until it is committed: FICs by (identity, issuer, subject)."""
+    """FICs by (identity, issuer, subject), for the tests about the cluster side; the CLI and
+    crash tests go through migrate.azure to the Azure fake instead."""
 
     def __init__(self) -> None:
         self.created: dict[tuple[str, str, str], str] = {}

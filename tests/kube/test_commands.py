@@ -18,7 +18,7 @@ from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout
-from tests.kube.conftest import TEAMS, azure_args
+from tests.kube.conftest import SUBSCRIPTION, TEAMS, azure_args
 
 
 @pytest.fixture
@@ -97,9 +97,36 @@ def test_four_stages_through_the_cli_with_azure(
     assert code == 0, err
     rollout(fake)
     mic(fake)
-    code, out, err = cli("apply", "--stage", "uninstall", "--yes", "--cluster-name", "aks1")
+    pools = node_pools(fake, azure)
+    code, out, err = cli(
+        "apply",
+        "--stage",
+        "uninstall",
+        "--yes",
+        "--check-node-pools",
+        "--cluster-name",
+        "aks1",
+        *azure_args(azure),
+    )
     assert code == 0, err
     assert "[14/14] changed" in out
+    # the security check: both PI identities left on node pools, the kubelet identity untouched
+    security = [line for line in out.splitlines() if "pi-identity-on-node" in line]
+    assert security == [
+        "warning: pi-identity-on-node: security: Pod Identity's identity id-orders is still "
+        "attached to the VM scale set aks-system-123: any pod on its nodes can get its tokens "
+        "from IMDS",
+        "warning: pi-identity-on-node: security: Pod Identity's identity id-payments is still "
+        "attached to the VM scale set aks-user-456: any pod on its nodes can get its tokens "
+        "from IMDS",
+    ]
+    assert (
+        f"  detach it once no pod needs it through IMDS (never the kubelet identity): "
+        f"az vmss identity remove --subscription {SUBSCRIPTION} -g mc_rg_aks1 -n aks-system-123 "
+        f"--identities {pools['orders']}"
+    ) in out.splitlines()
+    assert "kubelet" not in "".join(security)
+    assert "not checked: 1 node(s) without an Azure VM providerID (virtual-node-aci)" in err
     assert not [k for k, v in fake.dump_state().items() if "aadpodidentity" in k and v]
     switched = 0
     for kind in ("Deployment", "StatefulSet", "CronJob"):
@@ -113,6 +140,71 @@ def test_four_stages_through_the_cli_with_azure(
                 )
                 switched += 1
     assert switched == 25
+
+
+def node_pools(fake: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
+    """Two AKS node pools (three nodes) and a virtual node; id-orders and id-payments are still
+    attached beside the kubelet identity, id-search was detached. Returns the attached PI ids."""
+    rid = {i["name"].removeprefix("id-"): i["id"] for i in azure.identities()}
+    kubelet = azure.add_identity(SUBSCRIPTION, "mc_rg_aks1", "aks1-agentpool")["id"]
+    system = azure.add_node_host(
+        SUBSCRIPTION, "mc_rg_aks1", "aks-system-123", [kubelet, rid["orders"]]
+    )
+    user = azure.add_node_host(
+        SUBSCRIPTION, "MC_rg_aks1", "aks-user-456", [rid["payments"], kubelet]
+    )
+    azure.add_node_host(SUBSCRIPTION, "mc_rg_aks1", "aks-spare-789", [kubelet])
+    nodes = [
+        ("aks-system-123-vmss000000", f"azure://{system}/virtualMachines/0"),
+        ("aks-system-123-vmss000001", f"azure://{system}/virtualMachines/1"),
+        ("aks-user-456-vmss000000", f"azure://{user.lower()}/virtualMachines/0"),
+        ("virtual-node-aci", "virtual-kubelet://aci"),
+    ]
+    fake.seed(
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {"providerID": p}}
+        for name, p in nodes
+    )
+    return {"orders": rid["orders"], "payments": rid["payments"]}
+
+
+def test_node_pool_check_names_hosts_azure_would_not_show(
+    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+) -> None:
+    """A scale set that cannot be read is a note with the command to check it by hand; a
+    cluster whose nodes hold no PI identity gives no finding. Nothing is written."""
+    host = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/mc_rg/providers/Microsoft.Compute"
+    fake.seed(
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": n}, "spec": {"providerID": p}}
+        for n, p in [
+            ("gone", f"azure://{host}/virtualMachineScaleSets/deleted-pool/virtualMachines/0"),
+            ("vm", f"azure://{host}/virtualMachines/standalone"),
+        ]
+    )
+    azure.add_node_host(SUBSCRIPTION, "mc_rg", "standalone", [], scale_set=False)
+    before = fake.dump_state()
+    code, out, err = cli(
+        "apply",
+        "--stage",
+        "uninstall",
+        "--skip-gate",
+        "released",
+        "--check-node-pools",
+        *azure_args(azure),
+    )
+    assert code == 0, err
+    assert "pi-identity-on-node" not in out
+    assert (
+        f"could not read the identities of {host}/virtualMachineScaleSets/deleted-pool: "
+    ) in err
+    assert f"az vmss identity show --subscription {SUBSCRIPTION} -g mc_rg -n deleted-pool" in err
+    assert fake.dump_state() == before
+
+
+def test_uninstall_without_check_lists_identities_to_look_for(cli: Any) -> None:
+    code, _, err = cli("apply", "--stage", "uninstall", "--skip-gate", "released")
+    assert code == 0, err
+    assert "Run again with --check-node-pools" in err
+    assert err.count("/userAssignedIdentities/id-") == 5
 
 
 def test_switch_gate_without_azure_says_it_cannot_check(

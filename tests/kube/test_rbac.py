@@ -85,7 +85,8 @@ def test_read_role_covers_plan_and_status_and_apply_role_covers_every_stage_and_
             )
             rollout(fake)
         mic(fake)
-        assert run_cli("apply", "--stage", "uninstall", "--yes", *kube, *journal)[0] == 0
+        uninstall = ["apply", "--stage", "uninstall", "--yes", "--check-node-pools"]
+        assert run_cli(*uninstall, *kube, *journal, *azure_args(azure))[0] == 0
         mine = [r for r in fake.requests if "azureassignedidentities/" not in r.path]  # mic()'s
         used = {verb(r) for r in mine}
         assert denied(mine, "wi-migrate-read", "wi-migrate-apply") == set()
@@ -93,6 +94,7 @@ def test_read_role_covers_plan_and_status_and_apply_role_covers_every_stage_and_
             ("", "serviceaccounts", "delete"),
             ("aadpodidentity.k8s.io", "azureidentities", "create"),
             ("apps", "deployments", "update"),
+            ("", "nodes", "list"),
         } <= used
 
 
