@@ -10,8 +10,16 @@ from migrate.plan import DeleteObject
 UNINSTALL_ORDER = ("nmi", "mic", "exception", "config", "rbac", "crd")
 
 
+def addon(inventory: Inventory) -> bool:
+    """The AKS pod-identity add-on runs: AKS owns every Pod Identity object."""
+    return any(c.install == "addon" for c in inventory.components)
+
+
 def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
-    """Bindings, then identities, then user exceptions: deleted while MIC still runs."""
+    """Bindings, then identities, then user exceptions: deleted while MIC still runs. None
+    with the AKS add-on: AKS re-creates them; `az aks pod-identity delete` removes them."""
+    if addon(inventory):
+        return []
     objects = [
         *[
             (b.ref, "the workloads it served use workload identity now", b.origins)
@@ -64,16 +72,18 @@ def installation_findings(inventory: Inventory) -> list[Finding]:
                 "run uninstall only after retire: MIC must still run while bindings are deleted",
             )
         )
-    if any(c.install == "addon" for c in inventory.components):
-        addon = next(c for c in inventory.components if c.install == "addon")
+    if addon(inventory):
+        component = next(c for c in inventory.components if c.install == "addon")
         out.append(
             findings.make(
                 "aks-addon",
-                addon.origins[0] if addon.origins else Origin(),
+                component.origins[0] if component.origins else Origin(),
                 "the AKS pod-identity add-on runs here: AKS re-creates its objects if they are "
-                "deleted by hand",
-                "after retire: az aks pod-identity delete for each identity, then "
-                "az aks update --disable-pod-identity, one change at a time",
+                "deleted by hand, so retire only removes the pod label and leaves the "
+                "AzureIdentities, bindings and exceptions to Azure",
+                "after retire: az aks pod-identity delete for each identity (and exception "
+                "delete for each exception), then az aks update --disable-pod-identity, one "
+                "change at a time (apply --stage uninstall prints them)",
             )
         )
     return out

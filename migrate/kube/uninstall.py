@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 
 from migrate import plan as plans
+from migrate import retirement
 from migrate.azure.context import AzureContext
 from migrate.kube import gates, live, node_pools
 from migrate.kube.apply import Options, Outcome
@@ -72,8 +73,8 @@ def _run(
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
     notes = gates.enforce([gates.released(connection)], options.skip_gates)
-    if any(c.install == "addon" for c in inventory.components):
-        for line in addon_steps(plan, settings):
+    if retirement.addon(inventory):
+        for line in addon_steps(inventory, settings):
             echo(line)
         notes.append("the AKS pod-identity add-on is removed through Azure: nothing deleted")
         return Outcome(plan, [], notes=notes), inventory
@@ -130,19 +131,19 @@ def _helm_releases(connection: Connection, actions: list[Action], discovery: Dis
     return found
 
 
-def addon_steps(plan: Plan, settings: Settings) -> list[str]:
-    """The az aks commands that remove the add-on, one managed-cluster update at a time."""
+def addon_steps(inventory: Inventory, settings: Settings) -> list[str]:
+    """The az aks commands that remove the add-on, one managed-cluster update at a time: its
+    identities (with their bindings) and exceptions, then the add-on itself."""
     cluster_name = settings.cluster_name or "<cluster>"
     base = f"--resource-group <resource-group> --cluster-name {cluster_name}"
-    identities = sorted(
-        (a.target.namespace, a.target.name)
-        for a in plan.actions
-        if isinstance(a, DeleteObject) and a.target.kind == "AzureIdentity"
-    )
     lines = ["# AKS pod-identity add-on: run one at a time (each is a full cluster update)"]
     lines += [
         f"az aks pod-identity delete {base} --namespace {ns} --name {name}"
-        for ns, name in identities
+        for ns, name in sorted((i.namespace, i.name) for i in inventory.identities)
+    ]
+    lines += [
+        f"az aks pod-identity exception delete {base} --namespace {ns} --name {name}"
+        for ns, name in sorted((e.namespace, e.name) for e in inventory.exceptions)
     ]
     lines.append(
         f"az aks update --resource-group <resource-group> --name {cluster_name} "

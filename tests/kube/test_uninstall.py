@@ -166,6 +166,12 @@ def test_aks_addon_prints_az_steps_and_deletes_nothing(
                     "clientID": "c",
                 },
             },
+            {
+                "apiVersion": "aadpodidentity.k8s.io/v1",
+                "kind": "AzurePodIdentityException",
+                "metadata": {"name": "health-probe", "namespace": "orders-ns"},
+                "spec": {"podLabels": {"app": "health-probe"}},
+            },
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orders-ns"}},
         ]
     )
@@ -173,6 +179,7 @@ def test_aks_addon_prints_az_steps_and_deletes_nothing(
     outcome, lines = run(fake, tmp_path)
     assert lines[1:] == [
         "az aks pod-identity delete --resource-group <resource-group> --cluster-name aks1 --namespace orders-ns --name orders",
+        "az aks pod-identity exception delete --resource-group <resource-group> --cluster-name aks1 --namespace orders-ns --name health-probe",
         "az aks update --resource-group <resource-group> --name aks1 --disable-pod-identity",
         "# only then delete the identities or their role assignments in Azure",
     ]
