@@ -59,16 +59,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = args.repo
-        if repo is None:
-            from generate_repo import generate
+        from generate_repo import repo_for_benchmark
 
-            repo = Path(tmp) / "repo"
-            counts = generate(repo)
-            print(
-                f"generated {counts['files']} files, {counts['documents']} documents, "
-                f"{counts['identities']} identities"
-            )
+        repo = repo_for_benchmark(args.repo, tmp)
         parse_runs = [parse_everything(repo) for _ in range(args.repeat)]
         plan_runs = [plan_once(repo) for _ in range(args.repeat)]
     parse_s, documents = min(parse_runs)

@@ -59,16 +59,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = args.repo
-        if repo is None:
-            from generate_repo import generate
+        from generate_repo import repo_for_benchmark
 
-            repo = Path(tmp) / "repo"
-            counts = generate(repo)
-            print(
-                f"generated {counts['files']} files, {counts['documents']} documents, "
-                f"{counts['files_with_pi_label']} with the label"
-            )
+        repo = repo_for_benchmark(args.repo, tmp)
         runs = [rewrite_once(repo, Path(tmp) / "work", args.stage) for _ in range(args.repeat)]
         rewrite_s, changed = min(runs, key=lambda r: r[0])
         existing = [repo / p for p in changed if (repo / p).is_file()]

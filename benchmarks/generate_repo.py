@@ -1140,6 +1140,19 @@ def generate(
     return vars(counts).copy()
 
 
+def repo_for_benchmark(repo: Path | None, tmp: str) -> Path:
+    """`repo` (--repo), or the default repository generated under `tmp`, its counts printed."""
+    if repo is not None:
+        return repo
+    repo = Path(tmp) / "repo"
+    counts = generate(repo)
+    print(
+        f"generated {counts['files']} files, {counts['documents']} documents, "
+        f"{counts['identities']} identities, {counts['files_with_pi_label']} with the label"
+    )
+    return repo
+
+
 def verify(outdir: Path) -> dict[str, int]:
     """Parse every ``.yaml`` file under ``outdir`` with the libyaml loader; return the counts."""
     import yaml  # only needed for the self-check
