@@ -1,10 +1,12 @@
-"""The templates ship inside the wheel: render from an installed wheel, not the checkout."""
+"""The wheel holds every package and the templates: plan and render from an installed wheel, with
+no path back to the checkout (no editable-install finder: `-S`, only the wheel and the deps)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ SCRIPT = """
 import sys
 from pathlib import Path
 import migrate, migrate.render
+import migrate.cli  # every command module, as the console script loads them
 from migrate import targets
 from migrate.pipeline import plan_manifests
 from migrate.plan import Settings
@@ -22,6 +25,9 @@ assert Path(migrate.__file__).is_relative_to(Path(sys.argv[1])), migrate.__file_
 assert migrate.render.shipped_templates().is_relative_to(Path(sys.argv[1]))
 plan = plan_manifests([sys.argv[2]], Settings(issuer="https://issuer.example/", cluster_name="c"))
 files = targets.render(plan, list(targets.TARGETS), "all", targets.environment())
+outside = [n for n, m in sys.modules.items() if n.startswith("migrate") and
+           not Path(m.__file__).is_relative_to(Path(sys.argv[1]))]
+assert not outside, outside
 print(len(files), sorted({f.path.split("/")[0] for f in files}))
 """
 
@@ -66,9 +72,10 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
     run(
         sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)
     )
-    program = f"import sys; sys.path.insert(0, {str(site)!r}); exec({SCRIPT!r})"
+    deps = sysconfig.get_paths()["purelib"]  # on sys.path by hand: -S runs no .pth finder
+    program = f"import sys; sys.path[:0] = [{str(site)!r}, {deps!r}]; exec({SCRIPT!r})"
     sample = str(ROOT / "fixtures" / "sample-gitops")
-    out = run(sys.executable, "-I", "-c", program, str(site), sample, cwd=tmp_path)
+    out = run(sys.executable, "-I", "-S", "-c", program, str(site), sample, cwd=tmp_path)
     count, kinds = out.split(" ", 1)
     assert int(count) == 67
     assert kinds.strip() == "['aso', 'az', 'bicep', 'kubernetes', 'markdown', 'terraform']"

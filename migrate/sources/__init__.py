@@ -1,0 +1,1 @@
+"""Where records come from: manifest files, kustomize, a live cluster."""
