@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from migrate import findings
 from migrate.azure import retry
 from migrate.azure.context import AzureContext
-from migrate.kube.client import Connection
+from migrate.kube.client import ApiFailure, Connection
 from migrate.kube.journal import Journal, StageLog
 from migrate.kube.kinds import kind
 from migrate.model import Finding, Inventory, Origin
@@ -100,7 +100,15 @@ def check(
     could not be checked (a host Azure would not show, nodes that are not Azure VMs)."""
     from azure.core.exceptions import AzureError
 
-    hosts, other = node_hosts(connection)
+    try:
+        hosts, other = node_hosts(connection)
+    except ApiFailure as e:
+        if e.status != 403:
+            raise
+        return [], [
+            "not checked: the node pools are found from the Nodes, which wi-migrate may not list "
+            "(grant 'list nodes', see docs/clusterrole.yaml)\n" + unchecked(used)[0]
+        ]
     found: list[Finding] = []
     notes = []
     if other:

@@ -200,6 +200,24 @@ def test_node_pool_check_names_hosts_azure_would_not_show(
     assert fake.dump_state() == before
 
 
+def test_node_pool_check_without_list_nodes_says_what_to_grant(
+    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+) -> None:
+    fake.inject(method="GET", path_regex=r"^/api/v1/nodes$", status=403, times=None)
+    code, _, err = cli(
+        "apply",
+        "--stage",
+        "uninstall",
+        "--skip-gate",
+        "released",
+        "--check-node-pools",
+        *azure_args(azure),
+    )
+    assert code == 0, err
+    assert "may not list (grant 'list nodes', see docs/clusterrole.yaml)" in err
+    assert err.count("/userAssignedIdentities/id-") == 5  # what to look for by hand
+
+
 def test_uninstall_without_check_lists_identities_to_look_for(cli: Any) -> None:
     code, _, err = cli("apply", "--stage", "uninstall", "--skip-gate", "released")
     assert code == 0, err
