@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import hcl2
@@ -173,3 +175,66 @@ def test_unknown_issuer_is_a_required_variable_never_an_empty_string(unknown) ->
         assert (
             'issuer = ""' not in text and "issuer: ''" not in text and 'issuer: ""' not in text
         ), path
+
+
+# A stand-in for the az CLI: keeps federated credentials in a JSON file and answers the two
+# list queries the script makes (same issuer and subject; same name). Everything else it logs.
+FAKE_AZ = r"""
+import json, re, sys
+from pathlib import Path
+
+state = Path(__file__).with_name("state.json")
+data = json.loads(state.read_text()) if state.exists() else {"credentials": {}, "calls": []}
+args = sys.argv[1:]
+opt = lambda name: args[args.index(name) + 1]
+data["calls"].append(" ".join(args[:3]))
+if args[:3] == ["identity", "federated-credential", "list"]:
+    have = data["credentials"].get(opt("--identity-name"), [])
+    pair = re.fullmatch(r"\[\?issuer=='(.*)' && subject=='(.*)'\] \| length\(@\)", opt("--query"))
+    if pair:
+        print(sum(1 for c in have if (c["issuer"], c["subject"]) == pair.groups()))
+    else:
+        name = re.fullmatch(r"\[\?name=='(.*)'\] \| length\(@\)", opt("--query")).group(1)
+        print(sum(1 for c in have if c["name"] == name))
+elif args[:3] == ["identity", "federated-credential", "create"]:
+    data["credentials"].setdefault(opt("--identity-name"), []).append(
+        {k: opt("--" + k) for k in ("name", "issuer", "subject", "audiences")}
+    )
+elif args[:2] in (["identity", "create"], ["identity", "show"]):
+    print("11111111-2222-3333-4444-555555555555")
+state.write_text(json.dumps(data))
+"""
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_az_script_runs_creates_every_credential_once_and_skips_them_on_a_second_run(
+    files, tmp_path: Path
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "az.py").write_text(FAKE_AZ)
+    (bin_dir / "az").write_text(f'#!/bin/sh\nexec {sys.executable} "{bin_dir}/az.py" "$@"\n')
+    (bin_dir / "az").chmod(0o755)
+    script = tmp_path / "federated-credentials.sh"
+    script.write_text(files["az/prepare/federated-credentials.sh"])
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "IDENTITY_RESOURCE_GROUP": "rg"}
+
+    def run() -> str:
+        done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = run()
+    state = yaml.safe_load((bin_dir / "state.json").read_text())
+    created = [c for credentials in state["credentials"].values() for c in credentials]
+    assert first.count("created: ") == len(created) == 11
+    assert {c["subject"] for c in created} == SUBJECTS | {"system:serviceaccount:orders:batch"}
+    assert {c["audiences"] for c in created} == {"api://AzureADTokenExchange"}
+    assert [c["name"] for c in state["credentials"]["id-orders-api"]] == [
+        "prod-aks-orders-orders-api",
+        "prod-aks-orders-batch",
+    ]
+    second = run()
+    assert second.count("exists:  ") == 11 and "created: " not in second
+    state = yaml.safe_load((bin_dir / "state.json").read_text())
+    assert sum(len(c) for c in state["credentials"].values()) == 11
