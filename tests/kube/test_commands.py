@@ -142,6 +142,25 @@ def test_four_stages_through_the_cli_with_azure(
     assert switched == 25
 
 
+# a dry run of uninstall on a cluster not yet migrated, with the node-pool check
+CHECK_NODE_POOLS = (
+    "apply",
+    "--stage",
+    "uninstall",
+    "--skip-gate",
+    "released",
+    "--check-node-pools",
+)
+
+
+def seed_nodes(fake: FakeKubeApiServer, nodes: list[tuple[str, str]]) -> None:
+    """Nodes (name, spec.providerID)."""
+    fake.seed(
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {"providerID": p}}
+        for name, p in nodes
+    )
+
+
 def node_pools(fake: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
     """Two AKS node pools (three nodes) and a virtual node; id-orders and id-payments are still
     attached beside the kubelet identity, id-search was detached. Returns the attached PI ids."""
@@ -160,10 +179,7 @@ def node_pools(fake: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
         ("aks-user-456-vmss000000", f"azure://{user.lower()}/virtualMachines/0"),
         ("virtual-node-aci", "virtual-kubelet://aci"),
     ]
-    fake.seed(
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {"providerID": p}}
-        for name, p in nodes
-    )
+    seed_nodes(fake, nodes)
     return {"orders": rid["orders"], "payments": rid["payments"]}
 
 
@@ -173,24 +189,16 @@ def test_node_pool_check_names_hosts_azure_would_not_show(
     """A scale set that cannot be read is a note with the command to check it by hand; a
     cluster whose nodes hold no PI identity gives no finding. Nothing is written."""
     host = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/mc_rg/providers/Microsoft.Compute"
-    fake.seed(
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": n}, "spec": {"providerID": p}}
-        for n, p in [
+    seed_nodes(
+        fake,
+        [
             ("gone", f"azure://{host}/virtualMachineScaleSets/deleted-pool/virtualMachines/0"),
             ("vm", f"azure://{host}/virtualMachines/standalone"),
-        ]
+        ],
     )
     azure.add_node_host(SUBSCRIPTION, "mc_rg", "standalone", [], scale_set=False)
     before = fake.dump_state()
-    code, out, err = cli(
-        "apply",
-        "--stage",
-        "uninstall",
-        "--skip-gate",
-        "released",
-        "--check-node-pools",
-        *azure_args(azure),
-    )
+    code, out, err = cli(*CHECK_NODE_POOLS, *azure_args(azure))
     assert code == 0, err
     assert "pi-identity-on-node" not in out
     assert (
@@ -204,15 +212,7 @@ def test_node_pool_check_without_list_nodes_says_what_to_grant(
     fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
 ) -> None:
     fake.inject(method="GET", path_regex=r"^/api/v1/nodes$", status=403, times=None)
-    code, _, err = cli(
-        "apply",
-        "--stage",
-        "uninstall",
-        "--skip-gate",
-        "released",
-        "--check-node-pools",
-        *azure_args(azure),
-    )
+    code, _, err = cli(*CHECK_NODE_POOLS, *azure_args(azure))
     assert code == 0, err
     assert "may not list (grant 'list nodes', see docs/clusterrole.yaml)" in err
     assert err.count("/userAssignedIdentities/id-") == 5  # what to look for by hand
