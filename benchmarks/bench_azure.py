@@ -43,8 +43,8 @@ def serve(pipe: Any, identities: int, latency: float) -> None:
 
 
 def actions(seeded: list[dict[str, str]], per_identity: int) -> list[Any]:
-    from migrate.model import ObjectRef
-    from migrate.plan import CreateFederatedCredential, FederatedCredential, ManagedIdentity
+    from migrate.model.inventory import ObjectRef
+    from migrate.model.plan import CreateFederatedCredential, FederatedCredential, ManagedIdentity
 
     out = []
     for s in seeded:

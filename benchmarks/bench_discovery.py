@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from migrate.kube.client import Connection
-from migrate.sources import cluster
+from migrate.kubeapi.client import Connection
+from migrate.read import cluster
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
 

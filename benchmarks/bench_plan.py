@@ -33,8 +33,8 @@ def parse_everything(repo: Path) -> tuple[float, int]:
 
 
 def _plan_in_child(repo: str, queue) -> None:  # type: ignore[no-untyped-def]
-    from migrate.pipeline import plan_manifests
-    from migrate.plan import Settings
+    from migrate.jobs.plan import plan_manifests
+    from migrate.model.plan import Settings
 
     start = time.perf_counter()
     plan = plan_manifests([repo], Settings(issuer="https://issuer.example/"))

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def rewrite_once(repo: Path, work: Path, stage: str) -> tuple[float, list[Path]]:
-    from migrate.pipeline import plan_manifests
-    from migrate.plan import Settings
-    from migrate.rewrite import stages, writer
+    from migrate.jobs.plan import plan_manifests
+    from migrate.model.plan import Settings
+    from migrate.write.rewrite import stages, writer
 
     if work.exists():
         shutil.rmtree(work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from migrate.findings import CATALOGUE
+from migrate.model.findings import CATALOGUE
 from tests.conftest import ROOT
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from migrate import names
 from migrate.errors import UserError
+from migrate.model import names
 
 
 @pytest.mark.parametrize(

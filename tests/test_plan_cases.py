@@ -19,8 +19,8 @@ CASES = sorted(p for p in (ROOT / "tests" / "cases" / "plan").iterdir() if p.is_
 
 
 def summarize(code: int, document: dict) -> str:
-    from migrate import describe
-    from migrate.plan import action_name, from_document, target_of
+    from migrate.model import describe
+    from migrate.model.plan import action_name, from_document, target_of
 
     plan = from_document(document)
     lines = [f"exit {code}"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migrate import plan as plans
 from migrate.errors import UserError
-from migrate.pipeline import plan_manifests
-from migrate.plan import Settings
+from migrate.jobs.plan import plan_manifests
+from migrate.model import plan as plans
+from migrate.model.plan import Settings
 from tests.conftest import SAMPLE
 
 SETTINGS = Settings(issuer="https://issuer.example/", cluster_name="prod", proxy_sidecar=True)

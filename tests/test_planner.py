@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from migrate.model import (
+from migrate.model.inventory import (
     AzureIdentity,
     AzureIdentityBinding,
     ExistingCredential,
@@ -12,8 +12,8 @@ from migrate.model import (
     Origin,
     Workload,
 )
-from migrate.plan import CreateFederatedCredential, Settings
-from migrate.planner import plan
+from migrate.model.plan import CreateFederatedCredential, Settings
+from migrate.planner.mapping import plan
 
 ISSUER = "https://issuer.example/"
 RID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"

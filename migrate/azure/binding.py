@@ -7,8 +7,8 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any, cast
 
-from migrate.model import WI_CLIENT_ID
-from migrate.plan import (
+from migrate.model.inventory import WI_CLIENT_ID
+from migrate.model.plan import (
     Action,
     AnnotateServiceAccount,
     CreateServiceAccount,

@@ -9,7 +9,7 @@ from typing import Any
 from migrate.azure import retry
 from migrate.azure.context import AzureContext
 from migrate.azure.federated import list_existing
-from migrate.plan import ManagedIdentity
+from migrate.model.plan import ManagedIdentity
 
 
 @dataclass(frozen=True)

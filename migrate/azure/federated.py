@@ -24,8 +24,8 @@ from migrate.azure.results import (
     OnResult,
 )
 from migrate.errors import UserError
-from migrate.model import FIC_AUDIENCE
-from migrate.plan import CreateFederatedCredential, FederatedCredential, ManagedIdentity
+from migrate.model.inventory import FIC_AUDIENCE
+from migrate.model.plan import CreateFederatedCredential, FederatedCredential, ManagedIdentity
 
 LIMIT = 20  # federated credentials per identity
 KIND = "federated-credential"

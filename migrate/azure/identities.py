@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from migrate.azure import retry
 from migrate.azure.context import AzureContext
 from migrate.azure.results import CHANGED, FAILED, PENDING, UNCHANGED, ItemResult, OnResult
-from migrate.plan import CreateManagedIdentity, ManagedIdentity
+from migrate.model.plan import CreateManagedIdentity, ManagedIdentity
 
 KIND = "managed-identity"
 REPLACES_TAG = "wi-migrate-replaces"  # ARM tag names may not contain "/"

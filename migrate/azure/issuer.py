@@ -96,7 +96,7 @@ def aks_issuer(cluster: AksCluster) -> str:
 
 def cluster_issuer(connection: Any) -> str:
     """`issuer` of the API server's /.well-known/openid-configuration (a kube Connection)."""
-    from migrate.kube.client import ApiFailure
+    from migrate.kubeapi.client import ApiFailure
 
     try:
         document = connection.call("GET", "/.well-known/openid-configuration")

@@ -12,7 +12,7 @@ from migrate.azure.federated import ensure_federated_credentials
 from migrate.azure.identities import ensure_identities
 from migrate.azure.results import ItemResult, OnResult
 from migrate.azure.roles import copy_role_assignments
-from migrate.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
+from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 from migrate.azure import diagnose
 from migrate.azure.context import AzureContext
-from migrate.model import FIC_AUDIENCE, ObjectRef
-from migrate.plan import (
+from migrate.model.inventory import FIC_AUDIENCE, ObjectRef
+from migrate.model.plan import (
     AnnotateServiceAccount,
     CreateFederatedCredential,
     CreateServiceAccount,
@@ -146,7 +146,7 @@ def _explain(
 
 def _service_account_token(kube: Any, account: ObjectRef) -> str:
     """The token, or "!" + why there is none."""
-    from migrate.kube.client import ApiFailure
+    from migrate.kubeapi.client import ApiFailure
 
     body = {
         "apiVersion": "authentication.k8s.io/v1",

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from migrate.azure.options import azure_context, azure_options
+from migrate.commands.azure_options import azure_context, azure_options
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from migrate.plan import STAGES, target_of
+from migrate.model.plan import STAGES, target_of
 
 CLUSTER_OPTIONS = [
     click.option("--context", default="", metavar="C", help="kubeconfig context."),
@@ -95,11 +95,12 @@ def command(
     stages stop the run (exit 3) with what blocks them; re-run to resume after a
     failure or a kill: every write is journaled, and done steps are skipped.
     """
-    from migrate import plan as plans
-    from migrate.kube import apply, uninstall
-    from migrate.kube.azure import AzureCredentials
-    from migrate.kube.client import Connection
-    from migrate.kube.journal import Journal
+    from migrate.jobs import live as apply
+    from migrate.jobs import uninstall
+    from migrate.jobs.live_azure import AzureCredentials
+    from migrate.kubeapi.client import Connection
+    from migrate.model import plan as plans
+    from migrate.write.live.journal import Journal
 
     saved = plans.load_file(plan_file) if plan_file else None
     connection = Connection.connect(context, kubeconfig)

@@ -11,13 +11,13 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate import plan as plans
-from migrate.azure.options import azure_context, azure_options
 from migrate.azure.results import OnResult
+from migrate.commands.azure_options import azure_context, azure_options
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_ERROR, EXIT_OK, UserError
-from migrate.pipeline import plan_or_load
-from migrate.plan import Plan, Settings
+from migrate.jobs.plan import plan_or_load
+from migrate.model import plan as plans
+from migrate.model.plan import Plan, Settings
 
 PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
 
@@ -143,7 +143,7 @@ def _plan(sources: Sequence[str], wanted: Settings, discovered: str, namespace: 
 
 def _cluster_issuer(kubeconfig: str, kube_context: str) -> str:
     from migrate.azure.issuer import cluster_issuer
-    from migrate.kube.client import Connection
+    from migrate.kubeapi.client import Connection
 
     connection = Connection.connect(kube_context, kubeconfig)
     try:

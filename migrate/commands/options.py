@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from migrate import names
-from migrate.plan import Settings
+from migrate.model import names
+from migrate.model.plan import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

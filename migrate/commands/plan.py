@@ -7,10 +7,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate import report
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
-from migrate.pipeline import plan_manifests
+from migrate.jobs.plan import plan_manifests
+from migrate.write import report
 
 
 @click.command("plan")
@@ -49,7 +49,7 @@ def command(
     if cluster == bool(paths):
         raise UserError("pass PATH... or --cluster (one of them)", "see wi-migrate plan --help")
     if cluster:
-        from migrate.kube import live  # the SDK is loaded only for a cluster
+        from migrate.jobs import live_plan as live  # the SDK is loaded only for a cluster
 
         plan = live.plan(context, kubeconfig, settings(**options))
     else:

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from migrate import targets
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_OK, UserError
-from migrate.pipeline import plan_or_load
-from migrate.plan import STAGES, Plan
-from migrate.targets import kubevalidate, output
+from migrate.jobs.plan import plan_or_load
+from migrate.model.plan import STAGES, Plan
+from migrate.write import render as targets
+from migrate.write.render import kubevalidate, output
 
 
 @click.command("render")

@@ -8,11 +8,11 @@ import click
 
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_ERROR, EXIT_OK, UserError
-from migrate.model import Finding
-from migrate.pipeline import plan_or_load
-from migrate.plan import STAGES, Plan
-from migrate.rewrite import stages, worktree, writer
-from migrate.rewrite.edits import RewriteError
+from migrate.jobs.plan import plan_or_load
+from migrate.model.inventory import Finding
+from migrate.model.plan import STAGES, Plan
+from migrate.write.rewrite import stages, worktree, writer
+from migrate.write.rewrite.edits import RewriteError
 
 MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-rewritten")
 

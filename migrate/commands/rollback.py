@@ -25,9 +25,9 @@ def command(
     template back, objects the stage created are deleted. Federated credentials in
     Azure are left in place (they grant nothing without a ServiceAccount using them).
     """
-    from migrate.kube.client import Connection
-    from migrate.kube.journal import Journal
-    from migrate.kube.rollback import rollback
+    from migrate.kubeapi.client import Connection
+    from migrate.write.live.journal import Journal
+    from migrate.write.live.rollback import rollback
 
     connection = Connection.connect(context, kubeconfig)
     try:

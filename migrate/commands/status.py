@@ -7,7 +7,7 @@ import click
 from migrate.commands.apply import cluster_options
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_OK
-from migrate.plan import STAGES
+from migrate.model.plan import STAGES
 
 
 @click.command("status")
@@ -17,9 +17,9 @@ def command(
     context: str, kubeconfig: str, journal_file: str, journal_namespace: str, **options: object
 ) -> int:
     """Show each stage: journaled (done / running / rolled back) and what is left to do."""
-    from migrate.kube import live
-    from migrate.kube.client import Connection
-    from migrate.kube.journal import Journal
+    from migrate.jobs import live_plan as live
+    from migrate.kubeapi.client import Connection
+    from migrate.write.live.journal import Journal
 
     connection = Connection.connect(context, kubeconfig)
     try:

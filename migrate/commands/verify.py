@@ -7,10 +7,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate.azure.options import azure_context, azure_options
+from migrate.commands.azure_options import azure_context, azure_options
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_ERROR, EXIT_OK
-from migrate.pipeline import plan_or_load
+from migrate.jobs.plan import plan_or_load
 
 
 @click.command("verify")
@@ -58,7 +58,7 @@ def command(
     """
     from migrate.azure.output import as_json, checks_table
     from migrate.azure.tokens import Probe, verify_tokens
-    from migrate.kube.client import Connection
+    from migrate.kubeapi.client import Connection
 
     plan = plan_or_load(sources, settings(**options), options["default_namespace"])
     kube = Connection.connect(kube_context, kubeconfig)

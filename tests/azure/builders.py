@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate.model import ObjectRef
-from migrate.plan import (
+from migrate.model.inventory import ObjectRef
+from migrate.model.plan import (
     CreateFederatedCredential,
     CreateManagedIdentity,
     FederatedCredential,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from migrate.azure.binding import bind_identities
 from migrate.azure.context import AzureContext
 from migrate.azure.prepare import prepare_azure
-from migrate.model import WI_CLIENT_ID, ObjectRef
-from migrate.plan import CreateServiceAccount, ManagedIdentity
+from migrate.model.inventory import WI_CLIENT_ID, ObjectRef
+from migrate.model.plan import CreateServiceAccount, ManagedIdentity
 from tests.azure.builders import SUBSCRIPTION, fic, new_identity, plan_of
 from tests.fakes.azure import FakeAzure
 

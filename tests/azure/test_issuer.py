@@ -7,7 +7,7 @@ import pytest
 from migrate.azure.context import AzureContext
 from migrate.azure.issuer import aks_cluster, aks_issuer, check_issuer, cluster_issuer, parse_aks
 from migrate.errors import UserError
-from migrate.kube.client import Connection
+from migrate.kubeapi.client import Connection
 from tests.azure.builders import ISSUER, SUBSCRIPTION
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from migrate.kube.apply import Credentials
-from migrate.kube.steps import Result
-from migrate.model import PI_LABEL, WI_USE_LABEL
-from migrate.plan import Action, CreateFederatedCredential, Plan
+from migrate.jobs.live import Credentials
+from migrate.model.inventory import PI_LABEL, WI_USE_LABEL
+from migrate.model.plan import Action, CreateFederatedCredential, Plan
+from migrate.write.live.steps import Result
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
 TEMPLATES = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}

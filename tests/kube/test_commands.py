@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from migrate.errors import EXIT_CHANGES, EXIT_STOPPED
-from migrate.kube import apply
-from migrate.kube.client import Connection
-from migrate.kube.journal import Journal
-from migrate.model import PI_LABEL, WI_USE_LABEL
-from migrate.plan import Settings
+from migrate.jobs import live as apply
+from migrate.kubeapi.client import Connection
+from migrate.model.inventory import PI_LABEL, WI_USE_LABEL
+from migrate.model.plan import Settings
+from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer

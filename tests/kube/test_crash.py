@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from migrate.cli import main
-from migrate.kube import apply
-from migrate.kube.client import Connection
-from migrate.kube.journal import Journal
-from migrate.plan import STAGES, Settings
+from migrate.jobs import live as apply
+from migrate.kubeapi.client import Connection
+from migrate.model.plan import STAGES, Settings
+from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES, ROOT
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from migrate.errors import EXIT_STOPPED, UserError
-from migrate.kube import apply, uninstall
-from migrate.kube.client import Connection
-from migrate.kube.journal import Journal
-from migrate.plan import Settings
+from migrate.jobs import live as apply
+from migrate.jobs import uninstall
+from migrate.kubeapi.client import Connection
+from migrate.model.plan import Settings
+from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout, state

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from migrate.kube.kinds import KINDS
+from migrate.kubeapi.kinds import KINDS
 from tests.conftest import FIXTURES, ROOT
 from tests.fakes.kube_apiserver import FakeKubeApiServer, RecordedRequest
 from tests.kube.cluster import mic, rollout

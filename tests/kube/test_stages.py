@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from migrate.errors import EXIT_STOPPED, UserError
-from migrate.kube import apply
-from migrate.kube.client import Connection
-from migrate.kube.journal import Journal
-from migrate.kube.rollback import rollback
-from migrate.model import PI_LABEL, WI_CLIENT_ID, WI_USE_LABEL
-from migrate.plan import Settings
+from migrate.jobs import live as apply
+from migrate.kubeapi.client import Connection
+from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, WI_USE_LABEL
+from migrate.model.plan import Settings
+from migrate.write.live.journal import Journal
+from migrate.write.live.rollback import rollback
 from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
@@ -102,7 +102,7 @@ def test_four_stages_end_to_end(
 
     rollout(fake)
     mic(fake)
-    from migrate.kube import uninstall
+    from migrate.jobs import uninstall
 
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
     done = uninstall.run(

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from migrate.errors import EXIT_STOPPED, UserError
-from migrate.kube import apply, uninstall
-from migrate.kube.client import Connection
-from migrate.kube.journal import Journal
-from migrate.model import PI_LABEL
-from migrate.plan import Settings
+from migrate.jobs import live as apply
+from migrate.jobs import uninstall
+from migrate.kubeapi.client import Connection
+from migrate.model.inventory import PI_LABEL
+from migrate.model.plan import Settings
+from migrate.write.live.journal import Journal
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
 HELM = {"app.kubernetes.io/name": "aad-pod-identity", "app.kubernetes.io/managed-by": "Helm"}
@@ -208,7 +209,7 @@ def test_refuses_while_pods_are_labelled(fake: FakeKubeApiServer, tmp_path: Path
 def fake_delete(fake: FakeKubeApiServer, obj: dict[str, Any]) -> None:
     import http.client
 
-    from migrate.kube.kinds import kind
+    from migrate.kubeapi.kinds import kind
 
     meta = obj["metadata"]
     connection = http.client.HTTPConnection("127.0.0.1", fake.port)

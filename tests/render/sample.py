@@ -29,15 +29,15 @@ def at_root() -> Iterator[None]:
 
 
 def plan(issuer: str = ISSUER, **settings: Any) -> Any:
-    from migrate.pipeline import plan_manifests
-    from migrate.plan import Settings
+    from migrate.jobs.plan import plan_manifests
+    from migrate.model.plan import Settings
 
     with at_root():
         return plan_manifests([SOURCE], Settings(issuer=issuer, cluster_name=CLUSTER, **settings))
 
 
 def rendered(the_plan: Any, targets: tuple[str, ...] = (), stage: str = "all") -> dict[str, str]:
-    from migrate import targets as all_targets
+    from migrate.write import render as all_targets
 
     chosen = targets or tuple(all_targets.TARGETS)
     files = all_targets.render(the_plan, chosen, stage, all_targets.environment())

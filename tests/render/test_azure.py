@@ -13,8 +13,8 @@ import hcl2
 import pytest
 import yaml
 
-from migrate.model import ObjectRef
-from migrate.plan import CreateFederatedCredential, FederatedCredential
+from migrate.model.inventory import ObjectRef
+from migrate.model.plan import CreateFederatedCredential, FederatedCredential
 from tests.render import sample
 
 SUBJECTS = {

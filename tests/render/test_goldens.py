@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.targets import TARGETS
+from migrate.write.render import TARGETS
 from tests.conftest import ROOT, UPDATE_GOLDENS
 from tests.render import sample
 

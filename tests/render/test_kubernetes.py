@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from migrate.targets import kubevalidate
+from migrate.write.render import kubevalidate
 from tests.render import sample
 
 VERSION = kubevalidate.latest()

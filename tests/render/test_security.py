@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.plan import STAGES
+from migrate.model.plan import STAGES
 from tests.conftest import SAMPLE
 from tests.render import sample
 

@@ -15,14 +15,14 @@ from tests.conftest import ROOT
 SCRIPT = """
 import sys
 from pathlib import Path
-import migrate, migrate.render
+import migrate, migrate.write.jinja
 import migrate.cli  # every command module, as the console script loads them
-from migrate import targets
-from migrate.pipeline import plan_manifests
-from migrate.plan import Settings
+from migrate.write import render as targets
+from migrate.jobs.plan import plan_manifests
+from migrate.model.plan import Settings
 
 assert Path(migrate.__file__).is_relative_to(Path(sys.argv[1])), migrate.__file__
-assert migrate.render.shipped_templates().is_relative_to(Path(sys.argv[1]))
+assert migrate.write.jinja.shipped_templates().is_relative_to(Path(sys.argv[1]))
 plan = plan_manifests([sys.argv[2]], Settings(issuer="https://issuer.example/", cluster_name="c"))
 files = targets.render(plan, list(targets.TARGETS), "all", targets.environment())
 outside = [n for n, m in sys.modules.items() if n.startswith("migrate") and

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from migrate.model import WI_USE_LABEL
-from migrate.plan import (
+from migrate.model.inventory import WI_USE_LABEL
+from migrate.model.plan import (
     Action,
     AddBindingSubject,
     AnnotateServiceAccount,

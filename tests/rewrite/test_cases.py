@@ -20,15 +20,15 @@ import yaml
 
 from migrate.commands.options import settings
 from migrate.commands.rewrite import command
-from migrate.pipeline import plan_manifests
-from migrate.plan import (
+from migrate.jobs.plan import plan_manifests
+from migrate.model.plan import (
     STAGES,
     AnnotateServiceAccount,
     CreateFederatedCredential,
     CreateManagedIdentity,
 )
-from migrate.rewrite import stages
-from migrate.rewrite.edits import Edit, apply, line_starts, touched_lines
+from migrate.write.rewrite import stages
+from migrate.write.rewrite.edits import Edit, apply, line_starts, touched_lines
 from tests.conftest import ROOT, UPDATE_GOLDENS
 from tests.rewrite import meaning
 

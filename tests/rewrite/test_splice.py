@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from migrate.rewrite import blocks, documents
-from migrate.rewrite.edits import Edit, RewriteError, apply, touched_lines
-from migrate.rewrite.ops import (
+from migrate.read.files import parse
+from migrate.write.rewrite import blocks, documents
+from migrate.write.rewrite.edits import Edit, RewriteError, apply, touched_lines
+from migrate.write.rewrite.ops import (
     AppendItem,
     NeedsRedump,
     RemoveItems,
@@ -16,8 +17,7 @@ from migrate.rewrite.ops import (
     SetPairs,
     Unsafe,
 )
-from migrate.rewrite.yamltext import Layout, detect, scalar
-from migrate.sources.files import parse
+from migrate.write.rewrite.yamltext import Layout, detect, scalar
 
 
 def run(text: str, op, index: int = 0) -> str:  # type: ignore[no-untyped-def]

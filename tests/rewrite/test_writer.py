@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from migrate.errors import UserError
-from migrate.pipeline import plan_manifests
-from migrate.plan import Settings
-from migrate.rewrite import stages, writer
+from migrate.jobs.plan import plan_manifests
+from migrate.model.plan import Settings
+from migrate.write.rewrite import stages, writer
 from tests.conftest import SAMPLE
 
 

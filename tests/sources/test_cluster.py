@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from migrate import plan as plans
-from migrate.kube import live
-from migrate.kube.client import Connection
-from migrate.model import PI_LABEL
-from migrate.plan import Settings, SwitchWorkload
-from migrate.sources import cluster
+from migrate.jobs import live_plan as live
+from migrate.kubeapi.client import Connection
+from migrate.model import plan as plans
+from migrate.model.inventory import PI_LABEL
+from migrate.model.plan import Settings, SwitchWorkload
+from migrate.read import cluster
 from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 

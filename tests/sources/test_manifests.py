@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from migrate.errors import UserError
-from migrate.pipeline import plan_manifests
-from migrate.plan import Settings
-from migrate.sources import manifests
+from migrate.jobs.plan import plan_manifests
+from migrate.model.plan import Settings
+from migrate.read import manifests
 from tests.conftest import SAMPLE
 
 MENTIONS = re.compile(rb"aadpodidbinding|aadpodidentity|AzureIdentity")

@@ -1,0 +1,198 @@
+"""A live stage: read → plan → gates → (print, or journal and write) → results.
+
+The plan is recomputed from the cluster on every run, so a stage that was killed half way
+simply finds the rest to do; with a saved plan, its fingerprints must still match (or
+match what this tool itself wrote, according to the journal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from migrate.errors import UserError
+from migrate.jobs import live_plan as live
+from migrate.kubeapi.client import ApiFailure, Connection, stopped
+from migrate.model import plan as plans
+from migrate.model.inventory import Finding, ObjectRef, Workload
+from migrate.model.plan import (
+    Action,
+    CreateFederatedCredential,
+    CreateManagedIdentity,
+    Plan,
+    Settings,
+)
+from migrate.read import cluster
+from migrate.write.live import gates
+from migrate.write.live.journal import Journal
+from migrate.write.live.steps import Result, Steps
+
+AZURE_ACTIONS = (CreateFederatedCredential, CreateManagedIdentity)
+Progress = Callable[[int, int, Result], None]
+
+
+class Credentials:
+    """The Azure side of the prepare stage (migrate.azure): ensure and check credentials."""
+
+    def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
+        """Identities and federated credentials of the plan's prepare stage; the plan comes
+        back with the client ids of identities created for service principals bound in."""
+        raise NotImplementedError
+
+    def missing(self, actions: Sequence[CreateFederatedCredential]) -> list[str]:
+        raise NotImplementedError
+
+    def token_failures(self, plan: Plan, connection: Connection) -> list[str]:
+        """Each planned ServiceAccount's token exchanged for its identity's: what fails."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Options:
+    stage: str
+    write: bool = False  # --yes
+    patch_owned: bool = False
+    skip_gates: tuple[str, ...] = ()
+    saved_plan: Plan | None = None
+    token_check: bool = False  # the optional gate before switch: a real token exchange
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    actions: list[Action]  # what the stage does (or would do)
+    results: list[Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # found while running (not the plan's)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    try:
+        return _run(connection, journal, settings, options, credentials, progress)
+    except ApiFailure as e:
+        raise stopped(e, f"running the {options.stage} stage") from None
+
+
+def _run(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None,
+    progress: Progress | None,
+) -> Outcome:
+    plan, actions, notes = stage_plan(connection, journal, settings, options, credentials)
+    outcome = Outcome(plan, actions, notes=notes)
+    if not options.write:
+        return outcome
+    if any(isinstance(a, AZURE_ACTIONS) for a in actions):
+        if credentials is None:
+            raise UserError(
+                "the prepare stage needs Azure for federated credentials",
+                "sign in to Azure (az login, or the environment of DefaultAzureCredential)",
+            )
+        plan, results = credentials.prepare(plan)
+        outcome.results.extend(results)
+        actions = list(plan.stage(options.stage))
+    steps = Steps(connection, journal)
+    kube = [a for a in actions if not isinstance(a, AZURE_ACTIONS)]
+    for index, action in enumerate(kube, 1):
+        result = steps.run(action)
+        outcome.results.append(result)
+        if progress is not None:
+            progress(index, len(kube), result)
+    if not outcome.failed:
+        journal.finish(options.stage)
+    return outcome
+
+
+def stage_plan(
+    connection: Connection,
+    journal: Journal,
+    settings: Settings,
+    options: Options,
+    credentials: Credentials | None = None,
+    gate: bool = True,
+) -> tuple[Plan, list[Action], list[str]]:
+    """The stage's plan: the one recorded by a run that was killed (its gates passed then),
+    or a new one from the cluster once the gates pass; recorded in the journal."""
+    recorded = journal.resumable(options.stage)
+    if recorded is not None and options.write:
+        plan = plans.from_document(recorded, f"journal {journal.path}")
+        resuming = f"resuming the {options.stage} stage from the journal (its gates passed then)"
+        return plan, list(plan.stage(options.stage)), [resuming]
+    inventory, discovery = cluster.read(connection)
+    current, _ = live.plan_from(inventory, discovery, settings)
+    plan = current
+    if options.saved_plan is not None:
+        _check_fresh(options.saved_plan, dict(inventory.fingerprints), journal)
+        plan = options.saved_plan
+    notes: list[str] = []
+    if gate:
+        missing = credentials.missing if credentials is not None else None
+        found = gates.check(options.stage, connection, current, discovery, missing)
+        if options.stage == "switch" and options.token_check:
+            found.append(_token_gate(connection, current, credentials))
+        notes = gates.enforce(found, options.skip_gates)
+    owned = live.owned_targets(plan, inventory)
+    actions = _chosen(plan, options, owned, notes)
+    plan = dataclasses.replace(plan, actions=tuple(actions))
+    if options.write:
+        journal.start(options.stage, plans.to_document(plan))
+    return plan, actions, notes
+
+
+def _token_gate(connection: Connection, plan: Plan, credentials: Credentials | None) -> gates.Gate:
+    failures = ["cannot check: Azure is not reachable"]
+    if credentials is not None:
+        failures = credentials.token_failures(plan, connection)
+    hint = "wait for the new credentials to propagate (minutes), or fix what is listed"
+    return gates.Gate("token", "switch", tuple(failures), hint)
+
+
+def _chosen(
+    plan: Plan, options: Options, owned: dict[ObjectRef, Workload], notes: list[str]
+) -> list[Action]:
+    """The stage's actions, without objects Helm / Flux / Argo CD would revert."""
+    actions = []
+    for action in plan.stage(options.stage):
+        target = getattr(action, "target", None)
+        if target in owned and not options.patch_owned:
+            notes.append(f"left alone (managed by {owned[target].managed_by}): {target}")
+            continue
+        actions.append(action)
+    return actions
+
+
+def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:
+    ours = {
+        ref: str((entry.after or {}).get("metadata", {}).get("resourceVersion", ""))
+        for log in journal.stages.values()
+        for ref, entry in log.entries.items()
+    }
+    changed = [
+        ref
+        for ref, version in saved.fingerprints
+        if now.get(ref) not in (version, ours.get(ref)) and not (ref not in now and ref in ours)
+    ]
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise UserError(
+            f"the saved plan is stale: {len(changed)} object(s) changed since it was made "
+            f"({shown})",
+            "make a new plan (wi-migrate plan --cluster -o json > plan.json) and review it",
+        )

@@ -1,0 +1,55 @@
+"""Every finding code the tool can report, with its severity (docs/findings.md lists them)."""
+
+from __future__ import annotations
+
+from migrate.model.inventory import Finding, Origin
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # reading sources
+    "invalid-yaml": ("error", "a file that mentions Pod Identity is not valid YAML"),
+    "helm-template": ("warning", "a Helm template mentions Pod Identity"),
+    "label-outside-pod-template": ("warning", "aadpodidbinding outside a workload's pod template"),
+    "pi-mention": ("info", "a document mentions Pod Identity without being one of its objects"),
+    "default-namespace": ("info", "an object without a namespace was placed in 'default'"),
+    "conflicting-definitions": ("warning", "one object is defined twice with different values"),
+    "invalid-identity": ("error", "an AzureIdentity or AzureIdentityBinding cannot be read"),
+    "unknown-owner": ("warning", "a pod's owner is of a kind the tool does not know"),
+    # mapping rules
+    "missing-identity": ("error", "a binding names an AzureIdentity that does not exist"),
+    "label-without-binding": ("warning", "pods carry a selector that no binding serves"),
+    "unused-binding": ("info", "a binding whose selector no workload uses"),
+    "cross-namespace-binding": ("info", "pods use a binding from another namespace"),
+    "invalid-resource-id": ("error", "an AzureIdentity's resourceID is not a UAMI resource id"),
+    "missing-client-id": ("error", "a user-assigned AzureIdentity has no clientID"),
+    "service-principal-identity": ("warning", "a service-principal identity needs a new UAMI"),
+    "multiple-identities": ("warning", "pods use several identities"),
+    "too-many-credentials": ("error", "an identity would pass 20 federated credentials"),
+    "issuer-unknown": ("warning", "the cluster's OIDC issuer is not known"),
+    "issuer-format": ("warning", "the OIDC issuer URL looks wrong"),
+    "credential-exists": ("info", "a federated credential already exists"),
+    "exception-matched": ("warning", "pods match an AzurePodIdentityException"),
+    "label-in-selector": ("warning", "aadpodidbinding is part of an immutable selector"),
+    "immutable-pod-template": ("warning", "a Pod's or Job's template cannot change in place"),
+    "service-account-shared": ("info", "a ServiceAccount is shared with other workloads"),
+    "service-account-not-found": ("warning", "a reused ServiceAccount is not in the source"),
+    "unused-secret-provider-class": ("info", "a SecretProviderClass uses pod identity"),
+    "proxy-sidecar": ("warning", "the migration sidecar is not for production"),
+    "proxy-sidecar-host-network": ("error", "the migration sidecar cannot run with hostNetwork"),
+    "cluster-name-default": ("info", "credential names use the default cluster name"),
+    "pi-installation": ("info", "Pod Identity's own installation is removed by 'uninstall'"),
+    "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
+    "owned-workload": ("warning", "an object is owned by Helm, Flux or Argo CD"),
+    # rewriting files
+    "placeholder-client-id": ("warning", "a new identity's client id is not known yet"),
+    "redumped-document": ("info", "a document was re-dumped instead of spliced"),
+    "not-rewritten": ("warning", "a change the tool cannot make safely in the file"),
+    "empty-kustomization": ("info", "a kustomization.yaml lists nothing any more"),
+    # live cluster
+    "webhook-missing": ("warning", "the Workload Identity webhook is not installed"),
+    "pi-identity-on-node": ("warning", "a Pod Identity identity is still attached to nodes"),
+}
+
+
+def make(code: str, origin: Origin, message: str, hint: str, subject: str = "") -> Finding:
+    severity, _ = CATALOGUE[code]
+    return Finding(code, severity, origin, message, hint, subject)

@@ -1,0 +1,282 @@
+"""The MigrationPlan: ordered actions and findings, as data (DESIGN.md §2).
+
+A plan is what every writer executes. It serializes to JSON/YAML
+(`apiVersion: wi-migrate/v1`, `kind: MigrationPlan`) and loads back to an equal
+object, so `plan -o json > plan.json` and a later `apply plan.json` run the same plan.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from migrate.errors import UserError
+from migrate.model import codec
+from migrate.model.inventory import FIC_AUDIENCE, Finding, ObjectRef, Origin, Pairs
+
+API_VERSION = "wi-migrate/v1"
+KIND = "MigrationPlan"
+STAGES = ("prepare", "switch", "retire", "uninstall")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything plan() depends on besides the inventory; recorded in the plan."""
+
+    issuer: str = ""
+    cluster_name: str = ""  # "" means "cluster" in credential names (with an info finding)
+    sa_name: str = "{selector}"
+    fic_name: str = "{cluster}-{namespace}-{service_account}"
+    force_namespaced: bool = False
+    proxy_sidecar: bool = False
+    proxy_sidecar_port: int = 8000
+    identity_resource_group: str = ""
+
+
+@dataclass(frozen=True)
+class ManagedIdentity:
+    """A user-assigned managed identity in Azure, existing or to be created."""
+
+    name: str
+    resource_group: str
+    subscription: str
+    resource_id: str  # "" for an identity still to be created
+    client_id: str  # "" until a new identity exists
+    tenant_id: str = ""
+
+    @property
+    def new(self) -> bool:
+        return not self.resource_id
+
+    def __str__(self) -> str:
+        return self.resource_id or f"(new) {self.resource_group or '<resource-group>'}/{self.name}"
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    name: str
+    issuer: str  # "" while unknown (plan without --issuer)
+    subject: str
+    audiences: tuple[str, ...] = (FIC_AUDIENCE,)
+
+
+@dataclass(frozen=True)
+class CreateManagedIdentity:
+    """A new UAMI replacing a service-principal AzureIdentity (types 1 and 2)."""
+
+    stage: str
+    identity: ManagedIdentity
+    replaces: ObjectRef  # the AzureIdentity
+    service_principal_client_id: str  # whose role assignments are copied
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class CreateFederatedCredential:
+    stage: str
+    identity: ManagedIdentity
+    credential: FederatedCredential
+    service_account: ObjectRef
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class CreateServiceAccount:
+    stage: str
+    target: ObjectRef
+    identity: ManagedIdentity
+    annotations: Pairs  # client-id is "" for an identity still to be created
+    image_pull_secrets: tuple[str, ...]
+    automount: bool | None
+    next_to: str  # file of the first workload using it (where a rewrite puts it)
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class AnnotateServiceAccount:
+    stage: str
+    target: ObjectRef
+    identity: ManagedIdentity
+    annotations: Pairs
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class AddBindingSubject:
+    """Give a new ServiceAccount the roles the workloads' old account had."""
+
+    stage: str
+    target: ObjectRef  # RoleBinding or ClusterRoleBinding
+    service_account: ObjectRef
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class SwitchWorkload:
+    stage: str
+    target: ObjectRef
+    template_path: tuple[str, ...]
+    service_account: str
+    labels: Pairs
+    annotations: Pairs
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class SetSecretProviderClientID:
+    stage: str
+    target: ObjectRef
+    client_id: str
+    identity: ManagedIdentity
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class RemovePodLabel:
+    stage: str
+    target: ObjectRef
+    template_path: tuple[str, ...]
+    label: str
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class DeleteObject:
+    stage: str
+    target: ObjectRef
+    reason: str
+    caused_by: tuple[Origin, ...]
+
+
+Action = Union[  # noqa: UP007 - a runtime alias, also used by the codec
+    CreateManagedIdentity,
+    CreateFederatedCredential,
+    CreateServiceAccount,
+    AnnotateServiceAccount,
+    AddBindingSubject,
+    SwitchWorkload,
+    SetSecretProviderClientID,
+    RemovePodLabel,
+    DeleteObject,
+]
+ACTION_TYPES: dict[str, type[Any]] = {
+    "create-managed-identity": CreateManagedIdentity,
+    "create-federated-credential": CreateFederatedCredential,
+    "create-service-account": CreateServiceAccount,
+    "annotate-service-account": AnnotateServiceAccount,
+    "add-binding-subject": AddBindingSubject,
+    "switch-workload": SwitchWorkload,
+    "set-secret-provider-client-id": SetSecretProviderClientID,
+    "remove-pod-label": RemovePodLabel,
+    "delete-object": DeleteObject,
+}
+ACTION_NAMES = {cls: name for name, cls in ACTION_TYPES.items()}
+
+
+def action_name(action: Action) -> str:
+    return ACTION_NAMES[type(action)]
+
+
+def target_of(action: Action) -> str:
+    """What an action changes, in a few words."""
+    if isinstance(action, CreateManagedIdentity):
+        return f"identity {action.identity}"
+    if isinstance(action, CreateFederatedCredential):
+        return f"credential {action.credential.name} on {action.identity.name}"
+    return str(action.target)
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    source: str
+    actions: tuple[Action, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    # what the plan was computed from: file path or object ref -> sha256 / resourceVersion
+    fingerprints: Pairs = field(default=())
+
+    def stage(self, stage: str) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if stage in ("all", a.stage))
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+def to_document(plan: Plan) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "source": plan.source,
+        "settings": codec.dump(plan.settings),
+        "actions": [{"type": action_name(a), **codec.dump(a)} for a in plan.actions],
+        "findings": [codec.dump(f) for f in plan.findings],
+        "fingerprints": codec.dump_pairs(plan.fingerprints),
+    }
+
+
+def from_document(doc: Any, where: str = "plan") -> Plan:
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise UserError(f"{where}: not a {KIND} document", "pass a file written by 'plan -o json'")
+    if doc.get("apiVersion") != API_VERSION:
+        raise UserError(
+            f"{where}: apiVersion {doc.get('apiVersion')!r} is not {API_VERSION!r}",
+            "re-create the plan with this version of wi-migrate",
+        )
+    try:
+        actions = []
+        for i, raw in enumerate(doc.get("actions") or []):
+            name = raw.get("type")
+            if name not in ACTION_TYPES:
+                raise codec.DecodeError(f"actions[{i}].type: unknown action {name!r}")
+            body = {k: v for k, v in raw.items() if k != "type"}
+            actions.append(codec.load(ACTION_TYPES[name], body, f"actions[{i}]"))
+        return Plan(
+            settings=codec.load(Settings, doc.get("settings") or {}, "settings"),
+            source=str(doc.get("source", "")),
+            actions=tuple(actions),
+            findings=tuple(
+                codec.load(Finding, f, f"findings[{i}]")
+                for i, f in enumerate(doc.get("findings") or [])
+            ),
+            fingerprints=codec.load_pairs(doc.get("fingerprints") or {}, "fingerprints"),
+        )
+    except codec.DecodeError as e:
+        raise UserError(f"{where}: {e}", "the plan file was edited or is damaged") from None
+
+
+def dumps_json(plan: Plan) -> str:
+    return json.dumps(to_document(plan), indent=2) + "\n"
+
+
+def dumps_yaml(plan: Plan) -> str:
+    import yaml
+
+    return yaml.safe_dump(to_document(plan), sort_keys=False, width=1000)
+
+
+def load_file(path: str) -> Plan:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        doc = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        raise UserError(
+            f"{path}: cannot read the plan: {e}", "pass a plan.json or plan.yaml"
+        ) from None
+    return from_document(doc, path)
+
+
+def is_plan_file(path: str) -> bool:
+    """True when PATH looks like a saved plan rather than manifests."""
+    if not path.endswith((".json", ".yaml", ".yml")):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return KIND in head and API_VERSION in head

@@ -1,0 +1,130 @@
+"""AzureIdentity → the user-assigned managed identity that carries its credentials."""
+
+from __future__ import annotations
+
+from migrate.model import findings, names
+from migrate.model.inventory import (
+    AzureIdentity,
+    AzureIdentityBinding,
+    Finding,
+    Inventory,
+    Workload,
+)
+from migrate.model.plan import Action, CreateManagedIdentity, ManagedIdentity, Settings
+
+
+class Identities:
+    """Resolves each AzureIdentity once; reports each problem once."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        settings: Settings,
+        actions: list[Action],
+        problems: list[Finding],
+    ) -> None:
+        self._by_key = {(i.namespace, i.name): i for i in inventory.identities}
+        self._settings = settings
+        self._actions = actions
+        self._problems = problems
+        self._resolved: dict[tuple[str, str], ManagedIdentity | None] = {}
+        self._missing: set[tuple[str, str]] = set()
+
+    def lookup(self, namespace: str, name: str) -> AzureIdentity | None:
+        return self._by_key.get((namespace, name))
+
+    def report_missing(self, binding: AzureIdentityBinding, user: Workload) -> None:
+        if (binding.namespace, binding.name) in self._missing:
+            return
+        self._missing.add((binding.namespace, binding.name))
+        self._problems.append(
+            findings.make(
+                "missing-identity",
+                binding.origins[0],
+                f"AzureIdentityBinding {binding.namespace}/{binding.name} names AzureIdentity "
+                f"{binding.identity!r}, which does not exist in namespace {binding.namespace} "
+                "(a binding's identity is looked up in the binding's own namespace); "
+                f"{user.ref} ({user.origins[0]}) uses it and is not migrated",
+                "add the AzureIdentity's manifest to the planned paths, fix spec.azureIdentity, "
+                "or delete the binding",
+                str(binding.ref),
+            )
+        )
+
+    def resolve(self, identity: AzureIdentity) -> ManagedIdentity | None:
+        key = (identity.namespace, identity.name)
+        if key not in self._resolved:
+            self._resolved[key] = (
+                self._existing(identity) if identity.type == 0 else self._new(identity)
+            )
+        return self._resolved[key]
+
+    def _existing(self, identity: AzureIdentity) -> ManagedIdentity | None:
+        parts = names.parse_identity_id(identity.resource_id)
+        subject = str(identity.ref)
+        if parts is None:
+            self._problems.append(
+                findings.make(
+                    "invalid-resource-id",
+                    identity.origins[0],
+                    f"AzureIdentity {identity.namespace}/{identity.name}: resourceID "
+                    f"{identity.resource_id!r} is not a user-assigned identity's resource id",
+                    "set spec.resourceID to /subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+                    subject,
+                )
+            )
+            return None
+        if not identity.client_id:
+            self._problems.append(
+                findings.make(
+                    "missing-client-id",
+                    identity.origins[0],
+                    f"AzureIdentity {identity.namespace}/{identity.name} has no clientID "
+                    "(looked in every definition and patch found)",
+                    "plan the overlay that sets spec.clientID together with its base, "
+                    "or add spec.clientID",
+                    subject,
+                )
+            )
+            return None
+        return ManagedIdentity(
+            name=parts["name"],
+            resource_group=parts["resource_group"],
+            subscription=parts["subscription"],
+            resource_id=identity.resource_id.strip().rstrip("/"),
+            client_id=identity.client_id,
+            tenant_id=identity.tenant_id,
+        )
+
+    def _new(self, identity: AzureIdentity) -> ManagedIdentity:
+        """Service principals (types 1, 2) have no managed identity: plan one for review."""
+        managed = ManagedIdentity(
+            name=names.identity_name(identity.name),
+            resource_group=self._settings.identity_resource_group,
+            subscription="",
+            resource_id="",
+            client_id="",
+            tenant_id=identity.tenant_id,
+        )
+        self._actions.append(
+            CreateManagedIdentity(
+                "prepare", managed, identity.ref, identity.client_id, identity.origins
+            )
+        )
+        kind = "secret" if identity.type == 1 else "certificate"
+        where = "" if managed.resource_group else " (pass --identity-resource-group RG)"
+        self._problems.append(
+            findings.make(
+                "service-principal-identity",
+                identity.origins[0],
+                f"AzureIdentity {identity.namespace}/{identity.name} is a service principal with "
+                f"a {kind} (type {identity.type}): workload identity needs a user-assigned "
+                f"identity, so {managed.name} is planned{where}; the {kind} is not copied",
+                f"review the role assignments of service principal {identity.client_id} that the "
+                "new identity must get (prepare copies them where allowed); delete the "
+                f"{kind} and its Secret after the migration",
+                str(identity.ref),
+            )
+        )
+        return managed

@@ -1,0 +1,237 @@
+"""plan(): the mapping rules of DESIGN.md §4, a pure function of (Inventory, Settings)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from migrate.model import findings
+from migrate.model.inventory import (
+    PI_LABEL,
+    WI_CLIENT_ID,
+    WI_TENANT_ID,
+    AzureIdentity,
+    AzureIdentityBinding,
+    Finding,
+    Inventory,
+    ObjectRef,
+    Origin,
+    Workload,
+)
+from migrate.model.plan import (
+    ACTION_TYPES,
+    STAGES,
+    Action,
+    AddBindingSubject,
+    AnnotateServiceAccount,
+    CreateServiceAccount,
+    ManagedIdentity,
+    Plan,
+    Settings,
+)
+from migrate.planner import credentials, retirement
+from migrate.planner.identities import Identities
+from migrate.planner.service_accounts import Choice, ServiceAccounts
+from migrate.planner.workloads import WorkloadChanges
+
+ACTION_ORDER = tuple(ACTION_TYPES.values())  # within a stage, actions run in this order
+
+
+@dataclass(frozen=True)
+class Group:
+    """The pod templates of one namespace that carry one aadpodidbinding selector."""
+
+    namespace: str
+    selector: str
+    workloads: tuple[Workload, ...]
+
+    @property
+    def origins(self) -> tuple[Origin, ...]:
+        return tuple(w.origins[0] for w in self.workloads)
+
+
+def plan(inventory: Inventory, settings: Settings) -> Plan:
+    planner = _Planner(inventory, settings)
+    planner.run()
+    actions = sorted(
+        planner.actions,
+        key=lambda a: (STAGES.index(a.stage), ACTION_ORDER.index(type(a))),
+    )
+    return Plan(
+        settings=settings,
+        source=inventory.source,
+        actions=tuple(actions),
+        findings=tuple(inventory.findings) + tuple(planner.findings),
+        fingerprints=inventory.fingerprints,
+    )
+
+
+class _Planner:
+    def __init__(self, inventory: Inventory, settings: Settings) -> None:
+        self.inventory = inventory
+        self.settings = settings
+        self.actions: list[Action] = []
+        self.findings: list[Finding] = []
+        self.identities = Identities(inventory, settings, self.actions, self.findings)
+        self.accounts = ServiceAccounts(inventory, settings)
+        self.credentials = credentials.Credentials(inventory, settings)
+        self.workloads = WorkloadChanges(inventory, settings, self.actions, self.findings)
+        self._cross: dict[AzureIdentityBinding, list[str]] = {}
+
+    def run(self) -> None:
+        for group in self._groups():
+            self._migrate(group)
+        self.findings.extend(_cross_namespace(b, spaces) for b, spaces in self._cross.items())
+        credential_actions, credential_findings = self.credentials.finish()
+        self.actions.extend(credential_actions)
+        self.findings.extend(credential_findings)
+        self.findings.extend(retirement.unused_bindings(self.inventory))
+        self.actions.extend(retirement.pod_identity_objects(self.inventory))
+        self.actions.extend(retirement.uninstall(self.inventory))
+        self.findings.extend(retirement.installation_findings(self.inventory))
+        self.findings.extend(self.workloads.unused_secret_provider_findings())
+
+    def _groups(self) -> list[Group]:
+        grouped: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        for workload in self.inventory.workloads:
+            if not workload.selector:
+                continue
+            exception = self._exception_for(workload)
+            if exception:
+                self.findings.append(exception)
+                continue
+            grouped[(workload.namespace, workload.selector)].append(workload)
+        return [Group(ns, sel, tuple(ws)) for (ns, sel), ws in sorted(grouped.items())]
+
+    def _exception_for(self, workload: Workload) -> Finding | None:
+        labels = set(workload.labels)
+        for exception in self.inventory.exceptions:
+            if exception.namespace == workload.namespace and labels & set(exception.pod_labels):
+                return findings.make(
+                    "exception-matched",
+                    workload.origins[0],
+                    f"{workload.ref} matches AzurePodIdentityException "
+                    f"{exception.namespace}/{exception.name}: its pods bypass NMI and are not "
+                    "migrated",
+                    "if the pods need an Azure identity, remove them from the exception and plan "
+                    "again; otherwise drop their aadpodidbinding label by hand",
+                    str(workload.ref),
+                )
+        return None
+
+    def _migrate(self, group: Group) -> None:
+        pairs = self._bindings(group)
+        if not pairs:
+            return
+        resolved = [(b, i, self.identities.resolve(i)) for b, i in pairs]
+        usable = [(b, m) for b, _, m in resolved if m is not None]
+        if not usable:
+            return
+        choice = self.accounts.choose(group.namespace, group.selector, group.workloads)
+        self.findings.extend(choice.findings)
+        primary = usable[0][1]
+        identity = next(i for _, i, m in resolved if m is primary)
+        self._service_account(group, choice, primary, identity)
+        for _, managed in usable:
+            self.credentials.want(
+                managed, group.namespace, choice.name, group.origins, group.selector
+            )
+        if len(usable) > 1:
+            self.findings.append(self._several(group, usable))
+        for workload in group.workloads:
+            self.workloads.switch(workload, choice.name, primary)
+            self.workloads.retire_label(workload)
+
+    def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
+        """Bindings that serve the group, each with its AzureIdentity (DESIGN.md §4 rule 1)."""
+        found, missing = [], False
+        for binding in self.inventory.bindings:
+            if binding.selector != group.selector:
+                continue
+            identity = self.identities.lookup(binding.namespace, binding.identity)
+            if identity is None:
+                self.identities.report_missing(binding, group.workloads[0])
+                missing = True
+                continue
+            namespaced = identity.namespaced or self.settings.force_namespaced
+            if binding.namespace != group.namespace:
+                if namespaced:
+                    continue
+                self._cross.setdefault(binding, []).append(group.namespace)
+            found.append((binding, identity))
+        if not found and not missing:
+            self.findings.append(self._without_binding(group))
+        return sorted(found, key=lambda pair: (pair[0].namespace, pair[0].name))
+
+    def _without_binding(self, group: Group) -> Finding:
+        return findings.make(
+            "label-without-binding",
+            group.origins[0],
+            f"{len(group.workloads)} workload(s) in {group.namespace} carry "
+            f"{PI_LABEL}: {group.selector} but no AzureIdentityBinding with that selector "
+            f"serves namespace {group.namespace}; nothing is planned for them",
+            "add the binding's manifest to the paths you plan (it may live in another repo), "
+            "or plan against the cluster with --cluster",
+            f"selector {group.selector}",
+        )
+
+    def _service_account(
+        self, group: Group, choice: Choice, managed: ManagedIdentity, identity: AzureIdentity
+    ) -> None:
+        annotations = [(WI_CLIENT_ID, managed.client_id)]
+        if identity.tenant_id:
+            annotations.append((WI_TENANT_ID, identity.tenant_id))
+        ref = ObjectRef("ServiceAccount", choice.name, group.namespace, "v1")
+        if choice.create:
+            self.actions.append(
+                CreateServiceAccount(
+                    "prepare",
+                    ref,
+                    managed,
+                    tuple(annotations),
+                    choice.image_pull_secrets,
+                    choice.automount,
+                    group.workloads[0].origins[0].file,
+                    group.origins,
+                )
+            )
+        else:
+            current = dict(choice.existing.annotations) if choice.existing else {}
+            missing = tuple((k, v) for k, v in annotations if current.get(k) != v or not v)
+            if missing:
+                caused = group.origins + (choice.existing.origins if choice.existing else ())
+                self.actions.append(
+                    AnnotateServiceAccount("prepare", ref, managed, missing, caused)
+                )
+        for role_binding in choice.role_bindings:
+            self.actions.append(
+                AddBindingSubject("prepare", role_binding.ref, ref, role_binding.origins)
+            )
+
+    def _several(
+        self, group: Group, usable: list[tuple[AzureIdentityBinding, ManagedIdentity]]
+    ) -> Finding:
+        names = ", ".join(f"{b.namespace}/{b.identity}" for b, _ in usable)
+        return findings.make(
+            "multiple-identities",
+            group.origins[0],
+            f"pods with {PI_LABEL}: {group.selector} in {group.namespace} use {len(usable)} "
+            f"identities ({names}); each gets a federated credential, and the ServiceAccount's "
+            f"client-id is the first ({usable[0][1].name})",
+            "the application must pass the client id of the identity it wants for the others "
+            "(e.g. ManagedIdentityCredential(client_id=...) or AZURE_CLIENT_ID per call)",
+            f"selector {group.selector}",
+        )
+
+
+def _cross_namespace(binding: AzureIdentityBinding, namespaces: list[str]) -> Finding:
+    where = ", ".join(namespaces)
+    return findings.make(
+        "cross-namespace-binding",
+        binding.origins[0],
+        f"AzureIdentityBinding {binding.namespace}/{binding.name} serves pods in other "
+        f"namespaces ({where}); each namespace gets its own federated credential",
+        "nothing to do; to forbid such use in Pod Identity, annotate the AzureIdentity "
+        "aadpodidentity.k8s.io/Behavior: namespaced",
+        str(binding.ref),
+    )

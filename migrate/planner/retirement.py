@@ -1,0 +1,89 @@
+"""What the retire and uninstall stages delete (DESIGN.md §3, DOMAIN.md §1)."""
+
+from __future__ import annotations
+
+from migrate.model import findings
+from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
+from migrate.model.plan import DeleteObject
+
+# NMI/MIC first (but after bindings, which retire deletes while MIC still runs), CRDs last
+UNINSTALL_ORDER = ("nmi", "mic", "exception", "config", "rbac", "crd")
+
+
+def addon(inventory: Inventory) -> bool:
+    """The AKS pod-identity add-on runs: AKS owns every Pod Identity object."""
+    return any(c.install == "addon" for c in inventory.components)
+
+
+def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
+    """Bindings, then identities, then user exceptions: deleted while MIC still runs. None
+    with the AKS add-on: AKS re-creates them; `az aks pod-identity delete` removes them."""
+    if addon(inventory):
+        return []
+    objects = [
+        *[
+            (b.ref, "the workloads it served use workload identity now", b.origins)
+            for b in inventory.bindings
+        ],
+        *[(i.ref, "replaced by federated credentials", i.origins) for i in inventory.identities],
+        *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
+    ]
+    return [DeleteObject("retire", ref, reason, origins) for ref, reason, origins in objects]
+
+
+def uninstall(inventory: Inventory) -> list[DeleteObject]:
+    parts = [c for c in inventory.components if c.install != "addon"]
+    parts.sort(key=lambda c: (UNINSTALL_ORDER.index(c.component), c.ref.kind, c.ref.name))
+    return [
+        DeleteObject(
+            "uninstall", c.ref, f"Pod Identity {c.component} ({c.install} install)", c.origins
+        )
+        for c in parts
+    ]
+
+
+def unused_bindings(inventory: Inventory) -> list[Finding]:
+    used = {w.selector for w in inventory.workloads if w.selector}
+    return [
+        findings.make(
+            "unused-binding",
+            b.origins[0],
+            f"AzureIdentityBinding {b.namespace}/{b.name} has selector {b.selector!r}, which no "
+            f"workload's {PI_LABEL} label uses; it is deleted in the retire stage",
+            "if pods outside these files use it, plan them too (or plan the cluster)",
+            str(b.ref),
+        )
+        for b in inventory.bindings
+        if b.selector not in used
+    ]
+
+
+def installation_findings(inventory: Inventory) -> list[Finding]:
+    out = []
+    raw = [c for c in inventory.components if c.install != "addon"]
+    if raw:
+        out.append(
+            findings.make(
+                "pi-installation",
+                raw[0].origins[0],
+                f"Pod Identity's own installation ({len(raw)} objects: "
+                + ", ".join(sorted({c.component for c in raw}))
+                + ") is removed by the uninstall stage",
+                "run uninstall only after retire: MIC must still run while bindings are deleted",
+            )
+        )
+    if addon(inventory):
+        component = next(c for c in inventory.components if c.install == "addon")
+        out.append(
+            findings.make(
+                "aks-addon",
+                component.origins[0] if component.origins else Origin(),
+                "the AKS pod-identity add-on runs here: AKS re-creates its objects if they are "
+                "deleted by hand, so retire only removes the pod label and leaves the "
+                "AzureIdentities, bindings and exceptions to Azure",
+                "after retire: az aks pod-identity delete for each identity (and exception "
+                "delete for each exception), then az aks update --disable-pod-identity, one "
+                "change at a time (apply --stage uninstall prints them)",
+            )
+        )
+    return out

@@ -1,0 +1,124 @@
+"""Which ServiceAccount a group of pod templates moves to (DESIGN.md §4 rule 2)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from migrate.model import findings, names
+from migrate.model.inventory import Finding, Inventory, RoleBinding, ServiceAccount, Workload
+from migrate.model.plan import Settings
+
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    create: bool
+    existing: ServiceAccount | None  # the declared account that is annotated
+    image_pull_secrets: tuple[str, ...]  # carried over to a new account
+    automount: bool | None
+    role_bindings: tuple[RoleBinding, ...]  # that must also name the new account
+    findings: tuple[Finding, ...]
+
+
+class ServiceAccounts:
+    def __init__(self, inventory: Inventory, settings: Settings) -> None:
+        self._settings = settings
+        self._declared = {(sa.namespace, sa.name): sa for sa in inventory.service_accounts}
+        self._users: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        for workload in inventory.workloads:
+            self._users[(workload.namespace, _account(workload))].append(workload)
+        self._role_bindings = inventory.role_bindings
+        self._planned: dict[tuple[str, str], str] = {}  # (namespace, name) -> selector
+
+    def choose(self, namespace: str, selector: str, workloads: Sequence[Workload]) -> Choice:
+        used = sorted({_account(w) for w in workloads})
+        notes: list[Finding] = []
+        if len(used) == 1 and used[0] != DEFAULT:
+            others = self._others(namespace, used[0], selector)
+            if not others and self._planned.get((namespace, used[0]), selector) == selector:
+                return self._reuse(namespace, selector, used[0], workloads)
+            notes.append(_shared(namespace, used[0], workloads[0], others))
+        wanted = names.dns_subdomain(
+            names.fill(self._settings.sa_name, {"selector": selector, "namespace": namespace})
+        )
+        name = names.unique(wanted, self._taken(namespace, selector))
+        self._planned[(namespace, name)] = selector
+        previous = [
+            self._declared[(namespace, u)] for u in used if (namespace, u) in self._declared
+        ]
+        automounts = {sa.automount for sa in previous if sa.automount is not None}
+        existing = self._declared.get((namespace, name))
+        return Choice(
+            name=name,
+            create=existing is None,
+            existing=existing,
+            image_pull_secrets=tuple(
+                dict.fromkeys(s for sa in previous for s in sa.image_pull_secrets)
+            ),
+            automount=automounts.pop() if len(automounts) == 1 else None,
+            role_bindings=self._bindings_to_extend(namespace, used, name),
+            findings=tuple(notes),
+        )
+
+    def _reuse(
+        self, namespace: str, selector: str, name: str, workloads: Sequence[Workload]
+    ) -> Choice:
+        self._planned[(namespace, name)] = selector
+        existing = self._declared.get((namespace, name))
+        notes = () if existing else (_not_found(namespace, name, workloads[0]),)
+        return Choice(name, False, existing, (), None, (), notes)
+
+    def _others(self, namespace: str, name: str, selector: str) -> list[Workload]:
+        return [w for w in self._users[(namespace, name)] if w.selector != selector]
+
+    def _taken(self, namespace: str, selector: str) -> set[str]:
+        taken = {
+            n
+            for (ns, n) in [*self._declared, *self._users]
+            if ns == namespace and self._others(namespace, n, selector)
+        }
+        taken |= {n for (ns, n), s in self._planned.items() if ns == namespace and s != selector}
+        return taken | {DEFAULT}
+
+    def _bindings_to_extend(
+        self, namespace: str, used: list[str], name: str
+    ) -> tuple[RoleBinding, ...]:
+        old = {f"{namespace}/{u}" for u in used}
+        new = f"{namespace}/{name}"
+        return tuple(
+            rb
+            for rb in self._role_bindings
+            if old & set(rb.service_accounts) and new not in rb.service_accounts
+        )
+
+
+def _account(workload: Workload) -> str:
+    return workload.service_account or DEFAULT
+
+
+def _shared(namespace: str, name: str, first: Workload, others: list[Workload]) -> Finding:
+    who = ", ".join(str(w.ref) for w in others[:3]) + (" ..." if len(others) > 3 else "")
+    return findings.make(
+        "service-account-shared",
+        first.origins[0],
+        f"ServiceAccount {namespace}/{name} is also used by {who}, which must not get this "
+        "identity: a dedicated ServiceAccount is planned",
+        "nothing to do; its imagePullSecrets and role bindings are carried over",
+        f"ServiceAccount/{namespace}/{name}",
+    )
+
+
+def _not_found(namespace: str, name: str, first: Workload) -> Finding:
+    return findings.make(
+        "service-account-not-found",
+        first.origins[0],
+        f"ServiceAccount {namespace}/{name} is used by {first.ref} but is not defined in the "
+        "planned files; its annotations must be added where it is defined",
+        "add its manifest to the planned paths, or annotate it by hand (chart values, "
+        "another repo)",
+        f"ServiceAccount/{namespace}/{name}",
+    )

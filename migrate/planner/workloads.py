@@ -1,0 +1,157 @@
+"""What switch and retire do to each workload (DESIGN.md §3, rules 7 and 8 of §4)."""
+
+from __future__ import annotations
+
+from migrate.model import findings
+from migrate.model.inventory import (
+    PI_LABEL,
+    WI_PROXY_PORT,
+    WI_PROXY_SIDECAR,
+    WI_USE_LABEL,
+    Finding,
+    Inventory,
+    Workload,
+)
+from migrate.model.plan import (
+    Action,
+    ManagedIdentity,
+    RemovePodLabel,
+    SetSecretProviderClientID,
+    Settings,
+    SwitchWorkload,
+)
+
+IMMUTABLE_TEMPLATES = ("Pod", "Job")
+
+
+class WorkloadChanges:
+    """Plans each workload's switch and retire actions; each SecretProviderClass once."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        settings: Settings,
+        actions: list[Action],
+        problems: list[Finding],
+    ) -> None:
+        self._inventory = inventory
+        self._settings = settings
+        self._spc_done: set[tuple[str, str]] = set()
+        self.actions = actions
+        self.findings = problems
+
+    def switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> None:
+        labels = dict(workload.labels)
+        wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
+        annotations: tuple[tuple[str, str], ...] = ()
+        if self._settings.proxy_sidecar:
+            present = set(workload.annotations)
+            annotations = tuple(a for a in self._proxy_sidecar(workload) if a not in present)
+        if workload.kind in IMMUTABLE_TEMPLATES and (
+            wanted_labels or workload.service_account != account
+        ):
+            self.findings.append(_immutable(workload))
+        if wanted_labels or annotations or workload.service_account != account:
+            self.actions.append(
+                SwitchWorkload(
+                    "switch",
+                    workload.ref,
+                    workload.template_path,
+                    account,
+                    wanted_labels,
+                    annotations,
+                    workload.origins,
+                )
+            )
+        for name in workload.secret_provider_classes:
+            self._secret_provider(workload, name, managed)
+
+    def _proxy_sidecar(self, workload: Workload) -> tuple[tuple[str, str], ...]:
+        if workload.host_network:
+            self.findings.append(
+                findings.make(
+                    "proxy-sidecar-host-network",
+                    workload.origins[0],
+                    f"{workload.ref} runs with hostNetwork: the webhook rejects the proxy "
+                    "sidecar for it, so it is not added",
+                    "move the application to an SDK that supports workload identity before "
+                    "switching this workload, or drop hostNetwork",
+                    str(workload.ref),
+                )
+            )
+            return ()
+        self.findings.append(
+            findings.make(
+                "proxy-sidecar",
+                workload.origins[0],
+                f"{workload.ref} gets the migration proxy sidecar: upstream says it is not for "
+                "production; it needs a privileged init container and ignores requests that "
+                "pick an identity by resource id",
+                "check that Pod Security / Gatekeeper admit the init container; plan the SDK "
+                "upgrade that lets you remove the sidecar",
+                str(workload.ref),
+            )
+        )
+        return ((WI_PROXY_SIDECAR, "true"), (WI_PROXY_PORT, str(self._settings.proxy_sidecar_port)))
+
+    def _secret_provider(self, workload: Workload, name: str, managed: ManagedIdentity) -> None:
+        key = (workload.namespace, name)
+        spc = next(
+            (s for s in self._inventory.secret_provider_classes if (s.namespace, s.name) == key),
+            None,
+        )
+        if spc is None or not spc.use_pod_identity or key in self._spc_done:
+            return
+        self._spc_done.add(key)
+        self.actions.append(
+            SetSecretProviderClientID(
+                "switch", spc.ref, managed.client_id, managed, spc.origins + workload.origins
+            )
+        )
+
+    def unused_secret_provider_findings(self) -> list[Finding]:
+        return [
+            findings.make(
+                "unused-secret-provider-class",
+                spc.origins[0],
+                f'SecretProviderClass {spc.namespace}/{spc.name} has usePodIdentity: "true" but '
+                "no migrated workload mounts it",
+                "set parameters.clientID to the identity's client id and usePodIdentity: "
+                '"false" when the pods that mount it move to workload identity',
+                str(spc.ref),
+            )
+            for spc in self._inventory.secret_provider_classes
+            if spc.use_pod_identity and (spc.namespace, spc.name) not in self._spc_done
+        ]
+
+    def retire_label(self, workload: Workload) -> None:
+        if PI_LABEL in dict(workload.selector_labels):
+            self.findings.append(
+                findings.make(
+                    "label-in-selector",
+                    workload.origins[0],
+                    f"{workload.ref}: {PI_LABEL} is also in spec.selector.matchLabels, which is "
+                    "immutable; the label stays on the pod template (it does nothing once the "
+                    "bindings are gone)",
+                    "to drop it, re-create the workload with a selector without the label "
+                    "(delete with --cascade=orphan, then apply the new selector)",
+                    str(workload.ref),
+                )
+            )
+            return
+        self.actions.append(
+            RemovePodLabel(
+                "retire", workload.ref, workload.template_path, PI_LABEL, workload.origins
+            )
+        )
+
+
+def _immutable(workload: Workload) -> Finding:
+    return findings.make(
+        "immutable-pod-template",
+        workload.origins[0],
+        f"{workload.ref}: a {workload.kind}'s pod template cannot be changed in place",
+        f"delete and re-create the {workload.kind} with the new template "
+        "(kubectl replace --force, or let the next run pick it up)",
+        str(workload.ref),
+    )

@@ -1,0 +1,256 @@
+"""Read a manifests repo (files, folders or stdin) into an Inventory.
+
+Fast path (DESIGN.md §6): every file is read as bytes once; only files that mention
+Pod Identity are parsed in the first pass. The second pass parses just the files that
+hold ServiceAccounts, (Cluster)RoleBindings, or workloads naming a ServiceAccount that
+a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrate.model import findings
+from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin, Workload
+from migrate.read import merge
+from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
+from migrate.read.files import mentions as scalar_mentions
+from migrate.read.kustomize import Namespaces
+from migrate.read.objects import PI_KINDS, READERS, Record, records
+
+PI_MARKERS = re.compile(
+    rb"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
+)
+ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
+MENTION_WORDS = ("aadpodidbinding", "AzureIdentity", "aadpodidentity")
+# the label as a key, or in a value like "aadpodidbinding=web" (helm --set, comma lists)
+# documents worth building: these words also find Pod Identity's own install (aad-pod-id-*)
+RELEVANT_WORDS = (*MENTION_WORDS, "aad-pod-id")
+LABEL_VALUE = re.compile(PI_LABEL + r"\s*[=:]\s*[\w.-]")
+
+
+def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
+    reader = Reader(Namespaces([_root(p) for p in paths if p != STDIN]), default_namespace)
+    later: list[SourceFile] = []
+    for source in walk(paths):
+        if PI_MARKERS.search(source.data):
+            reader.read_file(source, relevant=True)
+        else:
+            later.append(source)
+    used = _account_pattern(reader.service_account_names())
+    for source in later:
+        if ACCOUNT_KINDS.search(source.data) or (used and used.search(source.data)):
+            reader.read_file(source, relevant=False)
+    return reader.inventory(", ".join(paths))
+
+
+def _root(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_dir() else p.parent
+
+
+def _account_pattern(names: set[str]) -> re.Pattern[bytes] | None:
+    if not names:
+        return None
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names))
+    return re.compile(
+        rb"serviceAccount(?:Name)?:\s*[\"']?(?:" + alternatives + rb")[\"']?\s*$", re.M
+    )
+
+
+class Reader:
+    def __init__(self, namespaces: Namespaces, default_namespace: str) -> None:
+        self._namespaces = namespaces
+        self._default_namespace = default_namespace
+        self._records: list[Record] = []
+        self._findings: list[Finding] = []
+        self._fingerprints: dict[str, str] = {}
+
+    def service_account_names(self) -> set[str]:
+        return {
+            r.service_account
+            for r in self._records
+            if isinstance(r, Workload) and r.selector and r.service_account not in ("", "default")
+        }
+
+    def inventory(self, source: str) -> Inventory:
+        merged, conflicts = merge.records(self._records)
+        return merge.inventory(
+            merged,
+            findings=tuple(self._findings) + conflicts,
+            source=source,
+            fingerprints=tuple(sorted(self._fingerprints.items())),
+        )
+
+    def read_file(self, source: SourceFile, relevant: bool) -> None:
+        text = source.text()
+        if _is_helm_template(source):
+            if relevant:
+                self._fingerprints[source.path] = source.fingerprint
+                self._unparsed(source, text, "helm-template", 0, "a Helm template")
+            return
+        if relevant:
+            self._fingerprints[source.path] = source.fingerprint
+        try:
+            docs = parse(source.path, text)
+            namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
+            for doc in docs:
+                if doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS):
+                    self._read_document(source, doc, namespace)
+        except (ParseError, yaml.YAMLError) as e:
+            if relevant:
+                line, problem = _problem(e)
+                code = "helm-template" if "{{" in text else "invalid-yaml"
+                self._unparsed(source, text, code, line, problem)
+
+    def _unparsed(self, source: SourceFile, text: str, code: str, line: int, problem: str) -> None:
+        lines = [
+            f"{n}: {content.strip()}"
+            for n, content in enumerate(text.splitlines(), 1)
+            if any(word in content for word in MENTION_WORDS)
+        ]
+        where = f"line {line}: " if line else ""
+        self._findings.append(
+            findings.make(
+                code,
+                Origin(source.path, line or (int(lines[0].split(":")[0]) if lines else 0)),
+                f"{source.path}: {where}{problem}; Pod Identity is mentioned on "
+                + (f"{len(lines)} line(s): " + "; ".join(lines) if lines else "no line"),
+                "render the template (helm template) and migrate the lines above by hand, "
+                "or fix the YAML and plan again"
+                if code == "helm-template"
+                else "fix the YAML at that line and plan again",
+            )
+        )
+
+    def _read_document(self, source: SourceFile, doc: Document, namespace: str) -> None:
+        data = doc.summary
+        if (
+            isinstance(data, dict)
+            and data.get("kind") == "List"
+            and isinstance(data.get("items"), list)
+        ):
+            items = node_at(doc.node, ["items"])
+            for i, item in enumerate(data["items"] if isinstance(data["items"], list) else []):
+                node = items.value[i] if items is not None else doc.node
+                sub = Document(doc.file, doc.index, node.start_mark.line + 1, node, doc.text)
+                sub.summary = item
+                self._read_object(source, sub, namespace)
+        else:
+            self._read_object(source, doc, namespace)
+
+    def _read_object(self, source: SourceFile, doc: Document, namespace: str) -> None:
+        data = doc.summary
+        origin = Origin(source.path, doc.line, doc.index, version=source.fingerprint)
+        kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
+        found: list[Record] = []
+        if kind:
+            ns = namespace or "default"
+            found, problems = records(data, ns, origin)
+            self._findings.extend(problems)
+            if found and not namespace and _needs_namespace(data, found):
+                self._findings.append(_default_namespace(origin, kind, data))
+            self._records.extend(found)
+        self._check_mentions(doc, origin, kind, found)
+
+    def _check_mentions(
+        self, doc: Document, origin: Origin, kind: str, found: list[Record]
+    ) -> None:
+        if kind in PI_KINDS or (found and not isinstance(found[0], Workload)):
+            return
+        if not doc.mentions_any(MENTION_WORDS):
+            return
+        allowed = _label_lines(doc, found[0]) if found else set()
+        stray = [
+            (n, text)
+            for n, text, is_key in scalar_mentions(doc.node, PI_LABEL)
+            if n not in allowed and (text == PI_LABEL if is_key else LABEL_VALUE.search(text))
+        ]
+        if stray:
+            self._findings.append(_stray_label(origin, kind, doc, stray))
+        elif not found and any(
+            next(scalar_mentions(doc.node, word), None) for word in MENTION_WORDS
+        ):
+            self._findings.append(
+                findings.make(
+                    "pi-mention",
+                    origin,
+                    f"{kind or 'a document'} {_name(doc.summary)} mentions Pod Identity "
+                    "without being one of its objects",
+                    "review it by hand: a policy or document may need updating after the migration",
+                )
+            )
+
+
+def _problem(error: Exception) -> tuple[int, str]:
+    """Line and text of a parse error (or of building a parsed document)."""
+    if isinstance(error, ParseError):
+        return error.line, error.problem
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        return (mark.line + 1 if mark else 0), str(error.problem)
+    return 0, str(error)
+
+
+def _is_helm_template(source: SourceFile) -> bool:
+    if not source.full_path:
+        return False
+    return any(
+        folder.name == "templates" and (folder.parent / "Chart.yaml").is_file()
+        for folder in Path(source.full_path).parents
+    )
+
+
+def _needs_namespace(data: dict[str, Any], found: list[Record]) -> bool:
+    meta = data.get("metadata")
+    if isinstance(meta, dict) and meta.get("namespace"):
+        return False
+    first = found[0]
+    return getattr(first, "namespace", "") != "" and (
+        not isinstance(first, Workload) or bool(first.selector)
+    )
+
+
+def _default_namespace(origin: Origin, kind: str, data: dict[str, Any]) -> Finding:
+    return findings.make(
+        "default-namespace",
+        origin,
+        f"{kind} {_name(data)} names no namespace and no kustomization.yaml above it does: "
+        "using 'default'",
+        "add metadata.namespace, or pass --namespace NS",
+    )
+
+
+def _label_lines(doc: Document, workload: Workload) -> set[int]:
+    lines = set()
+    for path in (
+        (*workload.template_path, "metadata", "labels", PI_LABEL),
+        ("spec", "selector", "matchLabels", PI_LABEL),
+    ):
+        node = node_at(doc.node, path)
+        if node is not None:
+            lines.add(node.start_mark.line + 1)
+    return lines
+
+
+def _stray_label(origin: Origin, kind: str, doc: Document, stray: list[tuple[int, str]]) -> Finding:
+    where = ", ".join(f"line {line}" for line, _ in stray)
+    return findings.make(
+        "label-outside-pod-template",
+        Origin(origin.file, stray[0][0], origin.document, version=origin.version),
+        f"{f'{kind} {_name(doc.summary)}' if kind else 'a document without kind (values?)'}: "
+        f"{PI_LABEL} at {where} is not in a workload's pod template; the tool does not change it",
+        "move the workload to a ServiceAccount by hand: set serviceAccountName and the label "
+        'azure.workload.identity/use: "true" where this object builds its pods, then remove '
+        f"{PI_LABEL}",
+    )
+
+
+def _name(data: Any) -> str:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    return str(meta.get("name", "")) if isinstance(meta, dict) else ""

@@ -1,0 +1,116 @@
+"""One record per object: a base and its kustomize patches become one record."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from migrate.model import findings
+from migrate.model.inventory import (
+    AzureAssignedIdentity,
+    AzureIdentity,
+    AzureIdentityBinding,
+    AzurePodIdentityException,
+    ExistingCredential,
+    Finding,
+    Inventory,
+    PIComponent,
+    RoleBinding,
+    SecretProviderClass,
+    ServiceAccount,
+    Workload,
+)
+from migrate.read.objects import UNSET_TYPE, Record
+
+FIELDS = {
+    AzureIdentity: "identities",
+    AzureIdentityBinding: "bindings",
+    AzurePodIdentityException: "exceptions",
+    AzureAssignedIdentity: "assigned",
+    Workload: "workloads",
+    ServiceAccount: "service_accounts",
+    RoleBinding: "role_bindings",
+    SecretProviderClass: "secret_provider_classes",
+    PIComponent: "components",
+    ExistingCredential: "credentials",
+}
+
+
+def key(record: Record) -> tuple[str, ...]:
+    if isinstance(record, PIComponent):
+        ref = record.ref
+        return ("PIComponent", ref.kind, ref.namespace, ref.name)
+    if isinstance(record, ExistingCredential):
+        return ("ExistingCredential", record.identity_resource_id, record.name)
+    kind = getattr(record, "kind", type(record).__name__)
+    return (type(record).__name__, kind, record.namespace, record.name)
+
+
+def records(found: list[Record]) -> tuple[list[Record], tuple[Finding, ...]]:
+    """Merge records of the same object; later origins (overlay patches) win conflicts."""
+    by_key: dict[tuple[str, ...], Record] = {}
+    problems: list[Finding] = []
+    for record in found:
+        k = key(record)
+        if k in by_key:
+            by_key[k], conflicts = _merge(by_key[k], record)
+            if conflicts:
+                problems.append(_conflict(by_key[k], conflicts))
+        else:
+            by_key[k] = record
+    merged = [_finish(r) for r in by_key.values()]
+    return merged, tuple(problems)
+
+
+def _merge(old: Record, new: Record) -> tuple[Record, list[str]]:
+    changes: dict[str, Any] = {"origins": old.origins + new.origins}
+    conflicts = []
+    for field in dataclasses.fields(old):
+        if field.name == "origins":
+            continue
+        a, b = getattr(old, field.name), getattr(new, field.name)
+        if a == b or _empty(b):
+            continue
+        if _is_pairs(a) and _is_pairs(b):
+            joined = dict(a)
+            conflicts += [k for k, v in b if k in joined and joined[k] != v]
+            joined.update(b)
+            changes[field.name] = tuple(joined.items())
+            continue
+        if not _empty(a):
+            conflicts.append(field.name)
+        changes[field.name] = b
+    return dataclasses.replace(old, **changes), conflicts
+
+
+def _empty(value: Any) -> bool:
+    return value in ("", (), None, False, UNSET_TYPE)
+
+
+def _is_pairs(value: Any) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value)
+
+
+def _finish(record: Record) -> Record:
+    if isinstance(record, AzureIdentity) and record.type == UNSET_TYPE:
+        return dataclasses.replace(record, type=0)  # a missing type means 0 (DOMAIN.md §1)
+    return record
+
+
+def _conflict(record: Record, fields: list[str]) -> Finding:
+    where = ", ".join(str(o) for o in record.origins)
+    return findings.make(
+        "conflicting-definitions",
+        record.origins[-1],
+        f"{key(record)[1]} {record.namespace}/{record.name} is defined more than once "
+        f"with different {', '.join(sorted(set(fields)))} ({where}); the last one is used",
+        "plan one overlay at a time, e.g. wi-migrate plan app/base app/overlays/prod",
+    )
+
+
+def inventory(records: list[Record], **extra: Any) -> Inventory:
+    groups: dict[str, list[Record]] = {name: [] for name in FIELDS.values()}
+    for record in records:
+        groups[FIELDS[type(record)]].append(record)
+    fields: dict[str, Any] = {name: tuple(sorted(rs, key=key)) for name, rs in groups.items()}
+    return Inventory(**fields, **extra)

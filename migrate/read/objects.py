@@ -1,0 +1,320 @@
+"""Kubernetes objects (plain dicts, from files or the API) to inventory records.
+
+Shared by both sources: `records(obj, namespace, origin)` returns the records and
+findings one object yields. Field names of Pod Identity's kinds are matched without
+regard to case: users wrote `ResourceID`, `resourceID` and `resourceid` (DOMAIN.md §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from migrate.model import findings
+from migrate.model.inventory import (
+    NAMESPACED_BEHAVIOR,
+    PI_GROUP,
+    PI_LABEL,
+    AzureAssignedIdentity,
+    AzureIdentity,
+    AzureIdentityBinding,
+    AzurePodIdentityException,
+    Finding,
+    ObjectRef,
+    Origin,
+    Pairs,
+    PIComponent,
+    RoleBinding,
+    SecretProviderClass,
+    ServiceAccount,
+    Workload,
+)
+
+Record = Any  # one of the model's record types
+Found = tuple[list[Record], list[Finding]]  # what one object yields
+TEMPLATE_PATHS = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+UNSET_TYPE = -1  # "type" not written: 0 unless a patch of the same object says otherwise
+PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
+PI_RAW_NAMES = {
+    ("DaemonSet", "nmi"): "nmi",
+    ("Deployment", "mic"): "mic",
+    ("ServiceAccount", "aad-pod-id-nmi-service-account"): "rbac",
+    ("ServiceAccount", "aad-pod-id-mic-service-account"): "rbac",
+    ("ClusterRole", "aad-pod-id-nmi-role"): "rbac",
+    ("ClusterRole", "aad-pod-id-mic-role"): "rbac",
+    ("ClusterRoleBinding", "aad-pod-id-nmi-binding"): "rbac",
+    ("ClusterRoleBinding", "aad-pod-id-mic-binding"): "rbac",
+    ("ConfigMap", "aad-pod-identity-config"): "config",
+    ("Endpoints", "aad-pod-identity-mic"): "config",
+    ("AzurePodIdentityException", "mic-exception"): "exception",
+    ("AzurePodIdentityException", "aks-addon-exception"): "exception",
+}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "MutatingWebhookConfiguration",
+}
+
+
+def fold(mapping: Any) -> dict[str, Any]:
+    """A mapping with lower-cased keys, so any spelling of a field is found."""
+    return {str(k).lower(): v for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+
+def pairs(mapping: Any) -> Pairs:
+    if not isinstance(mapping, dict):
+        return ()
+    return tuple((str(k), _text(v)) for k, v in mapping.items())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def dig(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
+    kind = str(obj.get("kind", ""))
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    name = _text(meta.get("name"))
+    ns = _text(meta.get("namespace")) or ("" if kind in CLUSTER_SCOPED else namespace)
+    component = _component(obj, kind, name, ns, meta, origin)
+    if component:
+        return [component], []
+    reader = READERS.get(kind)
+    if reader is None:
+        return [], []
+    return reader(obj, name, ns, meta, origin)
+
+
+def _component(
+    obj: dict[str, Any], kind: str, name: str, ns: str, meta: dict[str, Any], origin: Origin
+) -> PIComponent | None:
+    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
+    ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+    if kind == "CustomResourceDefinition" and name.endswith("." + PI_GROUP):
+        return PIComponent(ref, "crd", "raw", (origin,))
+    if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
+        part = str(labels.get("app.kubernetes.io/component", "")) or _part_of(name)
+        install = "helm" if labels.get("app.kubernetes.io/managed-by") == "Helm" else "raw"
+        return PIComponent(ref, _component_kind(kind, part), install, (origin,))
+    part = PI_RAW_NAMES.get((kind, name), "")
+    if part and (part not in ("nmi", "mic") or "aad-pod-identity" in _images(obj)):
+        install = "addon" if name == "aks-addon-exception" else "raw"
+        return PIComponent(ref, part, install, (origin,))
+    return None
+
+
+def _images(obj: Any) -> str:
+    containers = dig(obj, "spec", "template", "spec", "containers")
+    if not isinstance(containers, list):
+        return ""
+    return " ".join(_text(dig(c, "image")) for c in containers)
+
+
+def _part_of(name: str) -> str:
+    return "mic" if "mic" in name else "nmi" if "nmi" in name else "config"
+
+
+def _component_kind(kind: str, part: str) -> str:
+    if kind in ("Deployment", "DaemonSet"):
+        return part
+    if kind == "AzurePodIdentityException":
+        return "exception"
+    if kind in ("ConfigMap", "Endpoints", "PodDisruptionBudget"):
+        return "config"
+    return "rbac"
+
+
+def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    spec = fold(obj.get("spec"))
+    raw_type = spec.get("type")
+    try:
+        id_type = UNSET_TYPE if raw_type in (None, "") else int(raw_type)
+    except (TypeError, ValueError):
+        id_type = 99
+    if id_type not in (UNSET_TYPE, 0, 1, 2):
+        return [], [
+            findings.make(
+                "invalid-identity",
+                origin,
+                f"AzureIdentity {ns}/{name}: type {raw_type!r} is not 0, 1 or 2",
+                "use 0 for a user-assigned identity, 1 or 2 for a service principal",
+                f"AzureIdentity/{ns}/{name}",
+            )
+        ]
+    password = fold(spec.get("clientpassword"))
+    secret = f"{password.get('namespace') or ns}/{password['name']}" if password.get("name") else ""
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    return [
+        AzureIdentity(
+            name=name,
+            namespace=ns,
+            type=id_type,
+            resource_id=_text(spec.get("resourceid")),
+            client_id=_text(spec.get("clientid")),
+            tenant_id=_text(spec.get("tenantid")),
+            secret_ref=secret,
+            namespaced=str(annotations.get(NAMESPACED_BEHAVIOR, "")).lower() == "namespaced",
+            origins=(origin,),
+        )
+    ], []
+
+
+def _binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    spec = fold(obj.get("spec"))
+    return [
+        AzureIdentityBinding(
+            name=name,
+            namespace=ns,
+            identity=_text(spec.get("azureidentity")),
+            selector=_text(spec.get("selector")),
+            origins=(origin,),
+        )
+    ], []
+
+
+def _exception(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    spec = fold(obj.get("spec"))
+    return [AzurePodIdentityException(name, ns, pairs(spec.get("podlabels")), (origin,))], []
+
+
+def _assigned(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    spec = fold(obj.get("spec"))
+
+    def ref(key: str) -> str:
+        m = fold(dig(spec.get(key), "metadata"))
+        return f"{m.get('namespace', '')}/{m.get('name', '')}"
+
+    pod = f"{_text(spec.get('podnamespace'))}/{_text(spec.get('pod'))}"
+    record = AzureAssignedIdentity(
+        name,
+        ns,
+        ref("azureidentityref"),
+        ref("azurebindingref"),
+        pod,
+        _text(spec.get("nodename")),
+        (origin,),
+    )
+    return [record], []
+
+
+def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    kind = str(obj["kind"])
+    path = TEMPLATE_PATHS[kind]
+    template = dig(obj, *path) if path else obj
+    spec = dig(template, "spec") or {}
+    volumes: list[Any] = spec["volumes"] if isinstance(spec.get("volumes"), list) else []
+    classes = tuple(
+        _text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
+        for v in volumes
+        if dig(v, "csi", "driver") == "secrets-store.csi.k8s.io"
+    )
+    workload = Workload(
+        kind=kind,
+        api_version=str(obj.get("apiVersion", "")),
+        name=name,
+        namespace=ns,
+        template_path=path,
+        labels=pairs(dig(template, "metadata", "labels")),
+        selector_labels=pairs(dig(obj, "spec", "selector", "matchLabels")) if path else (),
+        service_account=_text(spec.get("serviceAccountName") or spec.get("serviceAccount")),
+        secret_provider_classes=tuple(c for c in classes if c),
+        host_network=spec.get("hostNetwork") is True,
+        managed_by=managed_by(meta),
+        origins=(origin,),
+        annotations=pairs(dig(template, "metadata", "annotations")),
+    )
+    return [workload], []
+
+
+def managed_by(meta: Any) -> str:
+    """Which GitOps or release tool owns an object (and would revert a live patch)."""
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    # managed-by: Helm alone is not proof of a release: `helm template` output has it too
+    if "meta.helm.sh/release-name" in annotations:
+        return "helm"
+    if any(k.startswith("kustomize.toolkit.fluxcd.io/") for k in labels) or any(
+        k.startswith("helm.toolkit.fluxcd.io/") for k in labels
+    ):
+        return "flux"
+    if "argocd.argoproj.io/instance" in labels or "argocd.argoproj.io/tracking-id" in annotations:
+        return "argocd"
+    return ""
+
+
+def _service_account(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    secrets = obj.get("imagePullSecrets") if isinstance(obj.get("imagePullSecrets"), list) else []
+    automount = obj.get("automountServiceAccountToken")
+    return [
+        ServiceAccount(
+            name=name,
+            namespace=ns,
+            annotations=pairs(meta.get("annotations")),
+            image_pull_secrets=tuple(_text(dig(s, "name")) for s in secrets if dig(s, "name")),
+            automount=automount if isinstance(automount, bool) else None,
+            origins=(origin,),
+        )
+    ], []
+
+
+def _role_binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    subjects = obj.get("subjects") if isinstance(obj.get("subjects"), list) else []
+    accounts = tuple(
+        f"{_text(s.get('namespace')) or ns}/{_text(s.get('name'))}"
+        for s in subjects
+        if isinstance(s, dict) and s.get("kind") == "ServiceAccount"
+    )
+    if not accounts:
+        return [], []
+    kind = str(obj["kind"])
+    return [RoleBinding(kind, name, ns if kind == "RoleBinding" else "", accounts, (origin,))], []
+
+
+def _secret_provider_class(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
+    params = fold(dig(obj, "spec", "parameters"))
+    if dig(obj, "spec", "provider") != "azure":
+        return [], []
+    use = _text(params.get("usepodidentity")).lower() == "true"
+    return [SecretProviderClass(name, ns, use, _text(params.get("clientid")), (origin,))], []
+
+
+Reader = Callable[[Any, str, str, Any, Origin], Found]
+READERS: dict[str, Reader] = {
+    "AzureIdentity": _identity,
+    "AzureIdentityBinding": _binding,
+    "AzurePodIdentityException": _exception,
+    "AzureAssignedIdentity": _assigned,
+    "ServiceAccount": _service_account,
+    "RoleBinding": _role_binding,
+    "ClusterRoleBinding": _role_binding,
+    "SecretProviderClass": _secret_provider_class,
+    **{kind: _workload for kind in TEMPLATE_PATHS},
+}
+WORKLOAD_KINDS = frozenset(TEMPLATE_PATHS)
+PI_KINDS = frozenset(
+    {"AzureIdentity", "AzureIdentityBinding", "AzurePodIdentityException", "AzureAssignedIdentity"}
+)
+__all__ = ["PI_LABEL", "READERS", "WORKLOAD_KINDS", "records"]

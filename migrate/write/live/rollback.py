@@ -1,0 +1,98 @@
+"""Undo a live stage from its journal: every touched object back to its before-image,
+in reverse order. Deleted objects are re-created (without uid or resourceVersion);
+objects the stage created are deleted; changed objects are replaced by the original.
+Idempotent: a killed rollback is finished by running it again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from migrate.errors import UserError
+from migrate.kubeapi.client import ApiFailure, Connection, Object, stopped
+from migrate.kubeapi.kinds import kind
+from migrate.write.live.journal import Journal
+
+SERVER_SET = (
+    *("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"),
+    *("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"),
+)
+LATER = {"prepare": ("switch", "retire", "uninstall"), "switch": ("retire", "uninstall")}
+LATER["retire"] = ("uninstall",)
+Report = Callable[[str], None]
+
+
+def rollback(connection: Connection, journal: Journal, stage: str, report: Report) -> int:
+    log = journal.stages.get(stage)
+    if log is None or not log.entries:
+        raise UserError(
+            f"the journal has nothing to roll back for the {stage} stage",
+            f"check --journal and --journal-namespace (journal file: {journal.path})",
+        )
+    later = [s for s in LATER.get(stage, ()) if _active(journal, s)]
+    if later:
+        raise UserError(
+            f"the {', '.join(later)} stage(s) ran after {stage}",
+            f"roll back {later[-1]} first (wi-migrate rollback --stage {later[-1]})",
+        )
+    if stage == "uninstall":
+        raise UserError("uninstall cannot be rolled back", "re-install Pod Identity by hand")
+    changed = 0
+    try:
+        for entry in reversed(list(log.entries.values())):
+            if _restore(connection, entry.ref, entry.before):
+                changed += 1
+                report(f"restored {entry.ref}")
+        journal.finish(stage, "rolled-back")
+    except ApiFailure as e:
+        raise stopped(e, f"rolling back the {stage} stage") from None
+    return changed
+
+
+def _active(journal: Journal, stage: str) -> bool:
+    log = journal.stages.get(stage)
+    return log is not None and bool(log.entries) and log.status != "rolled-back"
+
+
+def _restore(connection: Connection, ref: str, before: Object | None) -> bool:
+    kind_name, *rest = ref.split("/")
+    namespace, name = (rest[0], rest[1]) if len(rest) == 2 else ("", rest[0])
+    target = kind(kind_name)
+    path = target.path(namespace, name)
+    current = connection.get(path)
+    if before is None:
+        if current is None:
+            return False
+        try:
+            connection.call("DELETE", path, body={})
+        except ApiFailure as e:
+            if e.status != 404:
+                raise
+        return True
+    wanted = _recreatable(before)
+    if current is None:
+        try:
+            connection.call("POST", target.path(namespace), body=wanted)
+        except ApiFailure as e:
+            if e.status != 409:  # created by a retried request that did arrive
+                raise
+        return True
+    if _same(current, wanted):
+        return False
+    wanted["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+    connection.call("PUT", path, body=wanted)
+    return True
+
+
+def _recreatable(obj: Object) -> Object:
+    import copy
+
+    clean = copy.deepcopy(obj)
+    clean.pop("status", None)
+    meta = clean.setdefault("metadata", {})
+    for key in SERVER_SET:
+        meta.pop(key, None)
+    return clean
+
+
+def _same(current: Object, wanted: Object) -> bool:
+    return _recreatable(current) == wanted

@@ -1,0 +1,182 @@
+"""Each plan action as ops on the documents that hold its target (DESIGN.md §6).
+
+A record defined in a kustomize base and patched in an overlay has both documents as
+origins: the switch goes where the `aadpodidbinding` label is set (the last such
+document, the one that wins), the label is removed from every document that sets it,
+and a deleted object goes from every document that defines or patches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+import yaml
+
+from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, Finding
+from migrate.model.plan import (
+    AddBindingSubject,
+    AnnotateServiceAccount,
+    CreateServiceAccount,
+    DeleteObject,
+    ManagedIdentity,
+    RemovePodLabel,
+    SetSecretProviderClientID,
+    SwitchWorkload,
+)
+from migrate.read.files import Document, child
+from migrate.write.rewrite import notes
+from migrate.write.rewrite.edits import RewriteError
+from migrate.write.rewrite.locate import Located, at, find, labels
+from migrate.write.rewrite.ops import AppendItem, Op, RemovePair, Scalar, SetPairs
+
+
+@dataclass(frozen=True)
+class Target:
+    """An op on one located object of one file."""
+
+    file: str
+    located: Located
+    op: Op
+    why: str
+
+
+Documents = Callable[[str], list[Document]]
+FileAction = Union[  # noqa: UP007 - the actions that change files (the others act in Azure)
+    CreateServiceAccount,
+    AnnotateServiceAccount,
+    AddBindingSubject,
+    SwitchWorkload,
+    SetSecretProviderClientID,
+    RemovePodLabel,
+    DeleteObject,
+]
+
+
+def holders(action: FileAction, documents: Documents) -> list[tuple[str, Located]]:
+    """Every (file, object) among the action's origins that is its target."""
+    found: dict[tuple[str, int, tuple[str | int, ...]], tuple[str, Located]] = {}
+    for origin in action.caused_by:
+        if not origin.file or origin.file == "-":
+            continue
+        located = find(documents(origin.file), action.target, origin.document)
+        if located is not None:
+            found.setdefault(
+                (origin.file, located.doc.index, located.prefix), (origin.file, located)
+            )
+    if not found:
+        where = ", ".join(sorted({o.file for o in action.caused_by if o.file}))
+        raise RewriteError(
+            f"{action.target} is not in {where or 'any file'} any more: "
+            "the files changed since the plan; plan again"
+        )
+    return list(found.values())
+
+
+def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> list[Target]:
+    why = f"{type(action).__name__} {action.target}"
+    if isinstance(action, SwitchWorkload):
+        return _switch(action, holders(action, documents), why)
+    if isinstance(action, RemovePodLabel):
+        return _remove_label(action, holders(action, documents), why, findings)
+    file, obj = holders(action, documents)[0]
+    prefix = obj.prefix
+    if isinstance(action, AnnotateServiceAccount):
+        pairs = _client_ids(action.annotations, action.identity, obj, file, findings)
+        op: Op = SetPairs((*prefix, "metadata", "annotations"), pairs)
+    elif isinstance(action, AddBindingSubject):
+        subject = (
+            ("kind", Scalar("ServiceAccount")),
+            ("name", Scalar(action.service_account.name)),
+            ("namespace", Scalar(action.service_account.namespace)),
+        )
+        op = AppendItem((*prefix, "subjects"), subject)
+    elif isinstance(action, SetSecretProviderClientID):
+        client_id = action.client_id or placeholder(action.identity, file, obj.line, findings)
+        pairs = (("usePodIdentity", Scalar("false", True)), ("clientID", Scalar(client_id, True)))
+        op = SetPairs((*prefix, "spec", "parameters"), pairs, fold=True)
+    else:  # pragma: no cover - the stage runner sends only the kinds above here
+        raise RewriteError(f"{why}: not a file edit")
+    return [Target(file, obj, op, why)]
+
+
+def _switch(action: SwitchWorkload, found: list[tuple[str, Located]], why: str) -> list[Target]:
+    labelled = [(f, o) for f, o in found if PI_LABEL in labels(o, action.template_path)]
+    file, obj = labelled[-1] if labelled else found[0]
+    template = (*obj.prefix, *action.template_path)
+    out = []
+    if action.labels:
+        quoted = tuple((k, Scalar(v, True)) for k, v in action.labels)
+        out.append(SetPairs((*template, "metadata", "labels"), quoted))
+    if action.annotations:
+        quoted = tuple((k, Scalar(v, True)) for k, v in action.annotations)
+        out.append(SetPairs((*template, "metadata", "annotations"), quoted))
+    spec = at(obj.node, (*action.template_path, "spec"))
+    keys = [k for k in ("serviceAccountName", "serviceAccount") if spec and child(spec, k)]
+    account = Scalar(action.service_account)
+    out.append(
+        SetPairs((*template, "spec"), tuple((k, account) for k in keys or ["serviceAccountName"]))
+    )
+    return [Target(file, obj, op, why) for op in out]
+
+
+def _remove_label(
+    action: RemovePodLabel, found: list[tuple[str, Located]], why: str, findings: list[Finding]
+) -> list[Target]:
+    out = []
+    for file, obj in found:
+        if action.label not in labels(obj, action.template_path):
+            continue
+        selector = at(obj.node, ("spec", "selector", "matchLabels"))
+        if isinstance(selector, yaml.MappingNode) and child(selector, action.label) is not None:
+            findings.append(
+                notes.make(
+                    "not-rewritten",
+                    file,
+                    obj.line,
+                    f"{action.target}: {action.label} is in this document's immutable "
+                    "spec.selector.matchLabels: the label stays",
+                    "re-create the workload with a selector without the label",
+                    str(action.target),
+                )
+            )
+            continue
+        path = (*obj.prefix, *action.template_path, "metadata", "labels")
+        out.append(Target(file, obj, RemovePair(path, action.label), why))
+    return out
+
+
+def _client_ids(
+    annotations: tuple[tuple[str, str], ...],
+    identity: ManagedIdentity,
+    obj: Located,
+    file: str,
+    findings: list[Finding],
+) -> tuple[tuple[str, Scalar], ...]:
+    existing = at(obj.node, ("metadata", "annotations"))
+    out = []
+    for key, value in annotations:
+        if not value and key == WI_CLIENT_ID:
+            if existing is not None and child(existing, key) is not None:
+                continue  # a placeholder (or an id) is already there: keep it
+            value = placeholder(identity, file, obj.line, findings)
+        out.append((key, Scalar(value, True)))
+    return tuple(out)
+
+
+def placeholder(identity: ManagedIdentity, file: str, line: int, findings: list[Finding]) -> str:
+    value = f"REPLACE-WITH-CLIENT-ID-OF-{identity.name}"
+    findings.append(
+        notes.make(
+            "placeholder-client-id",
+            file,
+            line,
+            f"the client id of the new identity {identity} is not known yet: "
+            f"{value} was written in its place",
+            "create the identity (wi-migrate apply --stage prepare, or az identity create), "
+            "then replace the placeholder with its client id",
+            str(identity),
+        )
+    )
+    return value
