@@ -63,13 +63,5 @@ def azure_args(azure_env: FakeAzure) -> list[str]:
 
 
 @pytest.fixture
-def kube() -> Iterator[FakeKubeApiServer]:
-    from tests.azure.builders import ISSUER
-
-    with FakeKubeApiServer(issuer=ISSUER) as server:
-        yield server
-
-
-@pytest.fixture
 def kubeconfig(kube: FakeKubeApiServer, tmp_path: Path) -> str:
     return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))

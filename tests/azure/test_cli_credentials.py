@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.azure.builders import ISSUER, SUBSCRIPTION, write_app
 from tests.conftest import ROOT
 from tests.fakes.azure import FakeAzure
+
+pytestmark = pytest.mark.kube_fake(issuer=ISSUER)
 
 
 def repo(tmp_path: Path, fake: FakeAzure, count: int = 2) -> Path:

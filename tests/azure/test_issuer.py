@@ -12,6 +12,8 @@ from tests.azure.builders import ISSUER, SUBSCRIPTION
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
+pytestmark = pytest.mark.kube_fake(issuer=ISSUER)
+
 
 def test_aks_issuer_is_used_exactly_as_published_with_the_add_on_state(
     fake: FakeAzure, context: AzureContext

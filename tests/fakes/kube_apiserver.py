@@ -21,33 +21,28 @@ its objects and deleting a CRD deletes its custom objects.
 
 from __future__ import annotations
 
-import base64
 import bisect
-import contextlib
 import copy
 import datetime
-import functools
 import hashlib
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from kubernetes import client as kube_client
 
+from tests.fakes.kube_http import _HttpServer
 from tests.fakes.kube_patch import (
     PatchError,
     fields_v1,
@@ -55,681 +50,56 @@ from tests.fakes.kube_patch import (
     merge_patch,
     strategic_merge_patch,
 )
-
-_T = TypeVar("_T")
-Object = dict[str, Any]
-Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped objects
-
-
-# --- resources -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Resource:
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool = True
-    custom: bool = False  # served because a CustomResourceDefinition exists
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def storage(self) -> tuple[str, str]:
-        return (self.group, self.plural)
-
-    @property
-    def qualified(self) -> str:
-        """`deployments.apps`, as the API server names a resource in error messages."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    def discovery(self) -> Object:
-        return {
-            "name": self.plural,
-            "singularName": self.kind.lower(),
-            "namespaced": self.namespaced,
-            "kind": self.kind,
-            "verbs": ["create", "delete", "get", "list", "patch", "update"],
-        }
-
-
-def _resources(group: str, cluster: set[str], **kinds: str) -> list[Resource]:
-    return [
-        Resource(group, "v1", plural, kind, namespaced=plural not in cluster)
-        for plural, kind in kinds.items()
-    ]
-
-
-BUILTIN_RESOURCES: tuple[Resource, ...] = (
-    *_resources(
-        "",
-        {"namespaces", "nodes"},
-        namespaces="Namespace",
-        nodes="Node",
-        pods="Pod",
-        serviceaccounts="ServiceAccount",
-        secrets="Secret",
-        configmaps="ConfigMap",
-        endpoints="Endpoints",
-        services="Service",
-    ),
-    *_resources(
-        "apps",
-        set(),
-        deployments="Deployment",
-        statefulsets="StatefulSet",
-        daemonsets="DaemonSet",
-        replicasets="ReplicaSet",
-    ),
-    *_resources("batch", set(), jobs="Job", cronjobs="CronJob"),
-    *_resources(
-        "rbac.authorization.k8s.io",
-        {"clusterroles", "clusterrolebindings"},
-        roles="Role",
-        rolebindings="RoleBinding",
-        clusterroles="ClusterRole",
-        clusterrolebindings="ClusterRoleBinding",
-    ),
-    *_resources(
-        "apiextensions.k8s.io",
-        {"customresourcedefinitions"},
-        customresourcedefinitions="CustomResourceDefinition",
-    ),
-    *_resources(
-        "admissionregistration.k8s.io",
-        {"mutatingwebhookconfigurations"},
-        mutatingwebhookconfigurations="MutatingWebhookConfiguration",
-    ),
-    *_resources("policy", set(), poddisruptionbudgets="PodDisruptionBudget"),
+from tests.fakes.kube_replies import (
+    ApiError,
+    Reply,
+    _bad_request,
+    _conflict,
+    _details,
+    _invalid,
+    _json_reply,
+    _not_found,
+    _path_not_found,
 )
-CRD_STORAGE = ("apiextensions.k8s.io", "customresourcedefinitions")
-TOKEN_REQUEST_DISCOVERY: Object = {
-    "name": "serviceaccounts/token",
-    "singularName": "",
-    "namespaced": True,
-    "group": "authentication.k8s.io",
-    "version": "v1",
-    "kind": "TokenRequest",
-    "verbs": ["create"],
-}
-
-
-def custom_resource_definition(
-    group: str, kind: str, plural: str, *, namespaced: bool = True, version: str = "v1"
-) -> Object:
-    """A minimal CustomResourceDefinition; seed it to serve another custom kind."""
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced" if namespaced else "Cluster",
-            "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
-            "versions": [
-                {
-                    "name": version,
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
-
-
-DEFAULT_CRDS: tuple[Object, ...] = (
-    custom_resource_definition("aadpodidentity.k8s.io", "AzureIdentity", "azureidentities"),
-    custom_resource_definition(
-        "aadpodidentity.k8s.io", "AzureIdentityBinding", "azureidentitybindings"
-    ),
-    custom_resource_definition(
-        "aadpodidentity.k8s.io", "AzurePodIdentityException", "azurepodidentityexceptions"
-    ),
-    custom_resource_definition(
-        "aadpodidentity.k8s.io", "AzureAssignedIdentity", "azureassignedidentities"
-    ),
-    custom_resource_definition(
-        "secrets-store.csi.x-k8s.io", "SecretProviderClass", "secretproviderclasses"
-    ),
+from tests.fakes.kube_resources import (
+    BUILTIN_RESOURCES,
+    CRD_STORAGE,
+    DEFAULT_CRDS,
+    DEFAULT_NAMESPACES,
+    TOKEN_REQUEST_DISCOVERY,
+    Key,
+    Object,
+    Resource,
+    _crd_resources,
+    _Registry,
 )
-DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
-
-
-def _crd_resources(crd: Object) -> list[Resource]:
-    spec = crd.get("spec") or {}
-    names = spec.get("names") or {}
-    return [
-        Resource(
-            spec["group"],
-            version["name"],
-            names["plural"],
-            names["kind"],
-            namespaced=spec.get("scope", "Namespaced") == "Namespaced",
-            custom=True,
-        )
-        for version in spec.get("versions") or []
-        if version.get("served", True)
-    ]
-
-
-class _Registry:
-    """The routing table: which resources are served, found by URL path or by kind."""
-
-    def __init__(self, resources: Iterable[Resource]) -> None:
-        self.resources = list(resources)
-        self.by_path = {(r.group, r.version, r.plural): r for r in self.resources}
-        self.groups: dict[str, list[str]] = {}
-        for resource in self.resources:
-            versions = self.groups.setdefault(resource.group, [])
-            if resource.version not in versions:
-                versions.append(resource.version)
-
-    def for_kind(self, kind: str, api_version: str | None = None) -> Resource:
-        for resource in self.resources:
-            if resource.kind == kind and api_version in (None, resource.api_version):
-                return resource
-        served = f"{api_version} {kind}" if api_version else kind
-        raise KeyError(f"the fake API server serves no {served} (seed its CRD first?)")
-
-    def for_storage(self, storage: tuple[str, str]) -> Resource:
-        return next(r for r in self.resources if r.storage == storage)
-
-
-# --- selectors -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One term of a label selector (operator: =, !=, in, notin, exists, !exists, gt, lt)."""
-
-    key: str
-    operator: str
-    values: tuple[str, ...] = ()
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        value = labels.get(self.key)
-        if self.operator in ("=", "in"):
-            return value in self.values
-        if self.operator in ("!=", "notin"):
-            return value not in self.values
-        if self.operator == "exists":
-            return self.key in labels
-        if self.operator == "!exists":
-            return self.key not in labels
-        if value is None or not re.fullmatch(r"-?\d+", value):
-            return False
-        bound = int(self.values[0])
-        return int(value) > bound if self.operator == "gt" else int(value) < bound
-
-
-_KEY = r"[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?"
-_SET_TERM = re.compile(rf"({_KEY})\s+(in|notin)\s*\(([^()]*)\)")
-_EQUALITY_TERM = re.compile(rf"({_KEY})\s*(==|=|!=|>|<)\s*([-A-Za-z0-9_.]*)")
-_EXISTS_TERM = re.compile(rf"(!?)\s*({_KEY})")
-_OPERATORS = {"==": "=", "=": "=", "!=": "!=", ">": "gt", "<": "lt"}
-_EXPRESSION_OPERATORS = {
-    "In": "in",
-    "NotIn": "notin",
-    "Exists": "exists",
-    "DoesNotExist": "!exists",
-}
-
-
-def parse_label_selector(text: str) -> tuple[Requirement, ...]:
-    """Parse the `labelSelector` query syntax; raises ApiError 400 when it is malformed."""
-    return tuple(_parse_requirement(term) for term in _split_terms(text))
-
-
-def _split_terms(text: str) -> list[str]:
-    terms, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            terms.append(text[start:index])
-            start = index + 1
-    terms.append(text[start:])
-    return [term.strip() for term in terms if term.strip()]
-
-
-def _parse_requirement(term: str) -> Requirement:
-    if match := _SET_TERM.fullmatch(term):
-        values = tuple(value.strip() for value in match[3].split(",") if value.strip())
-        return Requirement(match[1], match[2], values)
-    if match := _EQUALITY_TERM.fullmatch(term):
-        operator = _OPERATORS[match[2]]
-        if operator in ("gt", "lt") and not re.fullmatch(r"-?\d+", match[3]):
-            raise _bad_request(f"unable to parse requirement: {term!r}: value must be an integer")
-        return Requirement(match[1], operator, (match[3],))
-    if match := _EXISTS_TERM.fullmatch(term):
-        return Requirement(match[2], "!exists" if match[1] else "exists")
-    raise _bad_request(f"unable to parse requirement: {term!r}")
-
-
-def label_selector_requirements(selector: Mapping[str, Any]) -> tuple[Requirement, ...]:
-    """The requirements of a LabelSelector object (matchLabels and matchExpressions)."""
-    equal = [Requirement(k, "=", (v,)) for k, v in (selector.get("matchLabels") or {}).items()]
-    expressions = [
-        Requirement(e["key"], _EXPRESSION_OPERATORS[e["operator"]], tuple(e.get("values") or ()))
-        for e in selector.get("matchExpressions") or []
-    ]
-    return (*equal, *expressions)
-
-
-def _labels_match(requirements: Iterable[Requirement], labels: Mapping[str, str]) -> bool:
-    return all(requirement.matches(labels) for requirement in requirements)
-
-
-_FIELD_TERM = re.compile(r"([A-Za-z.]+)\s*(==|=|!=)\s*(.*)")
-_EXTRA_FIELDS = {
-    "Pod": {"spec.nodeName", "spec.serviceAccountName", "status.phase"},
-    "Secret": {"type"},
-}
-
-
-def parse_field_selector(resource: Resource, text: str) -> tuple[tuple[str, bool, str], ...]:
-    """(field path, must equal?, value) terms; the fields each kind supports, as the server."""
-    supported = {"metadata.name", "metadata.namespace", *_EXTRA_FIELDS.get(resource.kind, ())}
-    terms = []
-    for term in _split_terms(text):
-        match = _FIELD_TERM.fullmatch(term)
-        if not match:
-            raise _bad_request(f"invalid field selector: {term!r}")
-        if match[1] not in supported:
-            raise _bad_request(f'field label not supported: "{match[1]}"')
-        terms.append((match[1], match[2] != "!=", match[3].strip()))
-    return tuple(terms)
-
-
-def _fields_match(terms: Iterable[tuple[str, bool, str]], obj: Object) -> bool:
-    for path, equal, value in terms:
-        current: Any = obj
-        for part in path.split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        if ((current or "") == value) != equal:
-            return False
-    return True
-
-
-# --- errors and replies ----------------------------------------------------------------------
-
-
-class Reply(NamedTuple):
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def _json_reply(status: int, body: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
-    return Reply(status, json.dumps(body, separators=(",", ":")).encode(), headers)
-
-
-class ApiError(Exception):
-    """An error the server answers with a `Status` body."""
-
-    def __init__(
-        self,
-        code: int,
-        reason: str,
-        message: str,
-        details: Object | None = None,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        super().__init__(message)
-        self.code, self.reason, self.message = code, reason, message
-        self.details, self.headers = details, headers
-
-    def reply(self) -> Reply:
-        status: Object = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
-        if self.details is not None:
-            status["details"] = self.details
-        return _json_reply(self.code, status, self.headers)
-
-
-def _details(resource: Resource, name: str, kind: str | None = None) -> Object:
-    details: Object = {"name": name, "kind": kind or resource.plural}
-    if resource.group:
-        details["group"] = resource.group
-    return details
-
-
-def _bad_request(message: str) -> ApiError:
-    return ApiError(400, "BadRequest", message)
-
-
-def _not_found(resource: Resource, name: str) -> ApiError:
-    message = f'{resource.qualified} "{name}" not found'
-    return ApiError(404, "NotFound", message, _details(resource, name))
-
-
-def _path_not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
-
-
-def _conflict(resource: Resource, name: str) -> ApiError:
-    message = (
-        f'Operation cannot be fulfilled on {resource.qualified} "{name}": the object has been '
-        "modified; please apply your changes to the latest version and try again"
-    )
-    return ApiError(409, "Conflict", message, _details(resource, name))
-
-
-def _invalid(resource: Resource, name: str, path: str, problem: str) -> ApiError:
-    kind = f"{resource.kind}.{resource.group}" if resource.group else resource.kind
-    cause = {"reason": "FieldValueInvalid", "message": problem, "field": path}
-    details = {**_details(resource, name, resource.kind), "causes": [cause]}
-    return ApiError(422, "Invalid", f'{kind} "{name}" is invalid: {path}: {problem}', details)
-
-
-_FAULT_REASONS = {
-    409: "Conflict",
-    429: "TooManyRequests",
-    500: "InternalError",
-    503: "ServiceUnavailable",
-    504: "Timeout",
-}
-
-
-# --- validation ------------------------------------------------------------------------------
-
-_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
-_LABEL_NAME = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?")
-_STRING_MAPS = (
-    ("metadata",),
-    ("spec", "template", "metadata"),
-    ("spec", "jobTemplate", "spec", "template", "metadata"),
+from tests.fakes.kube_selectors import (
+    _fields_match,
+    _labels_match,
+    parse_field_selector,
+    parse_label_selector,
 )
-
-
-def _validate(resource: Resource, obj: Object, current: Object | None) -> None:
-    """What the API server rejects in objects the toolkit writes (400 decode, 422 invalid)."""
-    name = obj["metadata"].get("name", "")
-    for path in _STRING_MAPS:
-        meta = _dig(obj, path)
-        for field_name in ("labels", "annotations"):
-            _check_string_map(meta.get(field_name), ".".join((*path, field_name)))
-        for key, value in (meta.get("labels") or {}).items():
-            if problem := _label_problem(key, value):
-                field_path = ".".join((*path, "labels"))
-                raise _invalid(resource, name, field_path, f"Invalid value: {value!r}: {problem}")
-    _validate_name(resource, name)
-    if resource.group == "apps":
-        _validate_workload(resource, obj, current)
-    if resource.storage == CRD_STORAGE:
-        _validate_crd(resource, obj)
-    deleting = current is not None and current["metadata"].get("deletionTimestamp")
-    added = set(obj["metadata"].get("finalizers") or ()) - set(
-        (current or {}).get("metadata", {}).get("finalizers") or ()
-    )
-    if deleting and added:
-        problem = "Forbidden: no new finalizers can be added if the object is being deleted"
-        raise _invalid(resource, name, "metadata.finalizers", problem)
-
-
-def _dig(obj: Object, path: tuple[str, ...]) -> Object:
-    for part in path:
-        child = obj.get(part)
-        obj = child if isinstance(child, dict) else {}
-    return obj
-
-
-def _check_string_map(value: Any, path: str) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dict):
-        raise _bad_request(f"json: cannot unmarshal {type(value).__name__} into {path}")
-    for item in value.values():
-        if not isinstance(item, str):
-            go_type = {bool: "bool", int: "number", float: "number"}.get(type(item), "object")
-            raise _bad_request(
-                f"json: cannot unmarshal {go_type} into Go struct field ObjectMeta.{path} "
-                "of type string"
-            )
-
-
-def _label_problem(key: str, value: str) -> str | None:
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
-        return f"label key prefix {prefix!r} must be a DNS subdomain"
-    if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
-        return f"label key name {name!r} must be 63 characters or less, alphanumeric, '-_.'"
-    if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
-        return "a valid label must be 63 characters or less, alphanumeric, '-_.'"
-    return None
-
-
-def _validate_name(resource: Resource, name: str) -> None:
-    if resource.group == "rbac.authorization.k8s.io":
-        valid = name not in (".", "..") and "/" not in name and "%" not in name
-    elif resource.kind == "Namespace":
-        valid = len(name) <= 63 and re.fullmatch(_DNS_LABEL, name) is not None
-    else:
-        valid = len(name) <= 253 and _DNS_SUBDOMAIN.fullmatch(name) is not None
-    if not valid:
-        raise _invalid(resource, name, "metadata.name", f"Invalid value: {name!r}")
-
-
-def _validate_workload(resource: Resource, obj: Object, current: Object | None) -> None:
-    # apps/v1: spec.selector is required, must match the pod template, and is immutable.
-    name = obj["metadata"]["name"]
-    spec = obj.get("spec") or {}
-    selector = spec.get("selector") or {}
-    if not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        raise _invalid(resource, name, "spec.selector", "Required value")
-    template_labels = _dig(obj, ("spec", "template", "metadata")).get("labels") or {}
-    if not _labels_match(label_selector_requirements(selector), template_labels):
-        raise _invalid(
-            resource,
-            name,
-            "spec.template.metadata.labels",
-            f"Invalid value: {template_labels!r}: `selector` does not match template `labels`",
-        )
-    if current is not None and (current.get("spec") or {}).get("selector") != selector:
-        raise _invalid(
-            resource, name, "spec.selector", f"Invalid value: {selector!r}: field is immutable"
-        )
-
-
-def _validate_crd(resource: Resource, crd: Object) -> None:
-    name = crd["metadata"]["name"]
-    spec = crd.get("spec") or {}
-    names = spec.get("names") or {}
-    if not (spec.get("group") and names.get("plural") and names.get("kind")):
-        raise _invalid(resource, name, "spec", "Required value: group, names.plural, names.kind")
-    if name != f"{names['plural']}.{spec['group']}":
-        raise _invalid(
-            resource, name, "metadata.name", "Invalid value: must be spec.names.plural+.+spec.group"
-        )
-    if not spec.get("versions"):
-        raise _invalid(resource, name, "spec.versions", "Required value")
-
-
-# --- requests, faults, storage ---------------------------------------------------------------
-
-
-class RecordedRequest(NamedTuple):
-    method: str
-    path: str
-    query: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes
-    content_type: str
-    user_agent: str
-
-    @property
-    def dry_run(self) -> bool:
-        return self.query.get("dryRun") == "All"
-
-    def json_body(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError as error:
-            raise _bad_request(f"the request body is not valid JSON: {error}") from None
-
-    def field_manager(self) -> str:
-        return self.query.get("fieldManager") or self.user_agent.split("/")[0] or "unknown"
-
-
-@dataclass
-class Fault:
-    """An injected failure; `hits` counts the requests it has answered so far."""
-
-    method: str | None
-    path_regex: re.Pattern[str]
-    status: int | None
-    times: int | None
-    retry_after: int | None
-    drop: bool
-    latency: float
-    hits: int = 0
-
-    def take(self, method: str, path: str) -> bool:
-        """Count this request against the fault if it matches and has not run out."""
-        if self.method not in (None, method) or not self.path_regex.search(path):
-            return False
-        if self.times is not None and self.hits >= self.times:
-            return False
-        self.hits += 1
-        return True
-
-    def error(self) -> ApiError:
-        assert self.status is not None
-        headers = () if self.retry_after is None else (("Retry-After", str(self.retry_after)),)
-        reason = _FAULT_REASONS.get(self.status, "InternalError")
-        return ApiError(self.status, reason, f"injected fault: {reason}", {}, headers)
-
-
-@dataclass
-class _Table:
-    """One resource's objects by (namespace, name), with a lazily sorted key list for paging."""
-
-    objects: dict[Key, Object] = field(default_factory=dict)
-    _keys: list[Key] | None = None
-
-    def sorted_keys(self) -> list[Key]:
-        if self._keys is None:
-            self._keys = sorted(self.objects)
-        return self._keys
-
-    def put(self, key: Key, obj: Object) -> None:
-        if key not in self.objects:
-            self._keys = None
-        self.objects[key] = obj
-
-    def pop(self, key: Key) -> None:
-        if self.objects.pop(key, None) is not None:
-            self._keys = None
-
-
-def _key_range(keys: list[Key], namespace: str) -> tuple[int, int]:
-    if not namespace:
-        return 0, len(keys)
-    return bisect.bisect_left(keys, (namespace,)), bisect.bisect_left(keys, (namespace + "\0",))
-
-
-def _encode_continue(resource_version: str, key: Key) -> str:
-    token = json.dumps({"rv": resource_version, "start": list(key)}).encode()
-    return base64.urlsafe_b64encode(token).decode()
-
-
-def _decode_continue(token: str) -> tuple[str, Key]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return str(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise _bad_request("continue key is not valid") from None
-
-
-@dataclass(frozen=True)
-class _Target:
-    resource: Resource
-    namespace: str = ""  # "" for cluster-scoped resources and all-namespaces lists
-    name: str = ""  # "" for the collection
-    subresource: str = ""
-
-    @property
-    def key(self) -> Key:
-        return (self.namespace, self.name)
-
-
-_SYSTEM_FIELDS = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "generation",
-    "managedFields",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
+from tests.fakes.kube_storage import (
+    _RETURNS_DELETED_OBJECT,
+    _SERVER_FINALIZERS,
+    _SYSTEM_FIELDS,
+    _YAML_LOADER,
+    Fault,
+    RecordedRequest,
+    _b64url,
+    _clone,
+    _decode_continue,
+    _default_signing_key,
+    _encode_continue,
+    _json_default,
+    _key_range,
+    _now,
+    _Request,
+    _Table,
+    _Target,
+    _without_volatile,
 )
-# Kinds whose DELETE answers with the deleted object instead of a Status.
-_RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "ServiceAccount"})
-# Finalizers the API server clears by itself (it deletes a CRD's custom objects).
-_SERVER_FINALIZERS = frozenset({"customresourcecleanup.apiextensions.k8s.io"})
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-        return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON data")
-
-
-def _clone(obj: _T) -> _T:
-    """A deep copy as plain JSON data (YAML timestamps become RFC 3339 strings)."""
-    return cast(_T, json.loads(json.dumps(obj, default=_json_default)))
-
-
-def _without_volatile(obj: Object, strip: bool) -> Object:
-    if not strip:
-        return obj
-    meta = obj.get("metadata") or {}
-    for volatile in ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation"):
-        meta.pop(volatile, None)
-    if "deletionTimestamp" in meta:
-        meta["deletionTimestamp"] = "<set>"
-    return obj
-
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-@functools.lru_cache(maxsize=1)
-def _default_signing_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
+from tests.fakes.kube_validation import _validate
 
 # --- the server ------------------------------------------------------------------------------
 
@@ -1513,77 +883,3 @@ def _list_item(resource: Resource, obj: Object) -> Object:
     if resource.custom:
         return _as_version(resource, obj)
     return {key: value for key, value in obj.items() if key not in ("kind", "apiVersion")}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def setup(self) -> None:
-        super().setup()
-        # Without this, Nagle's algorithm and delayed ACKs add 40 ms to every keep-alive request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        assert isinstance(self.server, _HttpServer)
-        self.server.track(self.connection, alive=True)
-
-    def finish(self) -> None:
-        super().finish()
-        assert isinstance(self.server, _HttpServer)
-        self.server.track(self.connection, alive=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        request = _Request(
-            method=self.command,
-            path=url.path,
-            query=dict(parse_qsl(url.query, keep_blank_values=True)),
-            body=self.rfile.read(length) if length else b"",
-            content_type=self.headers.get("Content-Type") or "",
-            user_agent=self.headers.get("User-Agent") or "",
-        )
-        assert isinstance(self.server, _HttpServer)
-        reply = self.server.fake.handle(request)
-        if reply is None:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeKubeApiServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def track(self, connection: socket.socket, *, alive: bool) -> None:
-        with self._connections_lock:
-            if alive:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Cut keep-alive connections too, so that clients see the server go away."""
-        with self._connections_lock:
-            for connection in self._connections:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)

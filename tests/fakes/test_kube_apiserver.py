@@ -1,4 +1,4 @@
-"""The fake Kubernetes API server, exercised through the real `kubernetes` client."""
+"""The kube Kubernetes API server, exercised through the real `kubernetes` client."""
 
 from __future__ import annotations
 
@@ -27,15 +27,8 @@ PI_GROUP = "aadpodidentity.k8s.io"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        yield server
-        assert server.internal_errors == []
-
-
-@pytest.fixture
-def api(fake: FakeKubeApiServer) -> Iterator[client.ApiClient]:
-    with fake.api_client() as api_client:
+def api(kube: FakeKubeApiServer) -> Iterator[client.ApiClient]:
+    with kube.api_client() as api_client:
         yield api_client
 
 
@@ -73,13 +66,13 @@ def namespace(name: str) -> dict[str, Any]:
 
 
 def raw(
-    fake: FakeKubeApiServer,
+    kube: FakeKubeApiServer,
     method: str,
     path: str,
     body: Any = None,
     content_type: str = "application/json",
 ) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
+    connection = http.client.HTTPConnection("127.0.0.1", kube.port, timeout=5)
     try:
         payload = None if body is None else json.dumps(body)
         connection.request(method, path, payload, {"Content-Type": content_type})
@@ -160,7 +153,7 @@ def test_json_patch_operations() -> None:
 # --- discovery and clients -------------------------------------------------------------------
 
 
-def test_discovery_documents(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_discovery_documents(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     assert client.VersionApi(api).get_code().git_version == "v1.31.2"
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: g for g in client.ApisApi(api).get_api_versions().groups}
@@ -175,7 +168,7 @@ def test_discovery_documents(fake: FakeKubeApiServer, api: client.ApiClient) -> 
 
 
 def test_dynamic_client_discovers_custom_kinds(
-    fake: FakeKubeApiServer, api: client.ApiClient, tmp_path: Path
+    kube: FakeKubeApiServer, api: client.ApiClient, tmp_path: Path
 ) -> None:
     dynamic = DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))
     identities = dynamic.resources.get(api_version=f"{PI_GROUP}/v1", kind="AzureIdentity")
@@ -186,8 +179,8 @@ def test_dynamic_client_discovers_custom_kinds(
     assert [i.metadata.name for i in identities.get(namespace="default").items] == ["id"]
 
 
-def test_kubeconfig_points_at_the_fake(fake: FakeKubeApiServer, tmp_path: Path) -> None:
-    path = fake.write_kubeconfig(tmp_path / "kubeconfig", context="aks-dev")
+def test_kubeconfig_points_at_the_fake(kube: FakeKubeApiServer, tmp_path: Path) -> None:
+    path = kube.write_kubeconfig(tmp_path / "kubeconfig", context="aks-dev")
     configuration = client.Configuration()
     config.load_kube_config(
         config_file=str(path), context="aks-dev", client_configuration=configuration
@@ -197,18 +190,18 @@ def test_kubeconfig_points_at_the_fake(fake: FakeKubeApiServer, tmp_path: Path) 
     assert names == ["default", "kube-public", "kube-system"]
 
 
-def test_openid_documents_publish_the_issuer_and_keys(fake: FakeKubeApiServer) -> None:
-    with urllib.request.urlopen(f"{fake.url}/.well-known/openid-configuration") as response:
+def test_openid_documents_publish_the_issuer_and_keys(kube: FakeKubeApiServer) -> None:
+    with urllib.request.urlopen(f"{kube.url}/.well-known/openid-configuration") as response:
         document = json.load(response)
-    assert document["issuer"] == fake.issuer == f"{fake.url}/"
+    assert document["issuer"] == kube.issuer == f"{kube.url}/"
     with urllib.request.urlopen(document["jwks_uri"]) as response:
-        assert json.load(response) == fake.jwks()
+        assert json.load(response) == kube.jwks()
 
 
 # --- reads, writes, conflicts ----------------------------------------------------------------
 
 
-def test_create_get_list_and_delete(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_create_get_list_and_delete(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     created = core.create_namespaced_pod("default", pod("web-1", app="web"))
     assert created.metadata.uid and created.metadata.creation_timestamp
@@ -219,7 +212,7 @@ def test_create_get_list_and_delete(fake: FakeKubeApiServer, api: client.ApiClie
     assert listed.kind == "PodList" and listed.api_version == "v1"
     assert [p.metadata.name for p in listed.items] == ["web-1"]
     assert core.delete_namespaced_pod("web-1", "default").metadata.name == "web-1"
-    assert fake.get("Pod", "web-1") is None
+    assert kube.get("Pod", "web-1") is None
     core.create_namespaced_config_map("default", {"metadata": {"name": "cm"}})
     status = core.delete_namespaced_config_map("cm", "default")
     assert (status["kind"], status["status"]) == ("Status", "Success")
@@ -298,7 +291,7 @@ def test_missing_name_is_422_and_missing_namespace_404(api: client.ApiClient) ->
 
 
 def test_workload_validation_matches_the_api_server(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
     apps = client.AppsV1Api(api)
     mismatched = deployment()
@@ -315,7 +308,7 @@ def test_workload_validation_matches_the_api_server(
     # DOMAIN.md: an unquoted `true` label value is a boolean, which the API server rejects.
     boolean = deployment("api")
     boolean["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"] = True
-    status, body = raw(fake, "POST", "/apis/apps/v1/namespaces/default/deployments", boolean)
+    status, body = raw(kube, "POST", "/apis/apps/v1/namespaces/default/deployments", boolean)
     assert (status, body["reason"]) == (400, "BadRequest")
     assert "spec.template.metadata.labels of type string" in body["message"]
 
@@ -324,10 +317,10 @@ def test_workload_validation_matches_the_api_server(
 
 
 def test_paging_with_continue_across_many_objects(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
-    fake.seed(namespace(f"ns-{n}") for n in range(7))
-    fake.seed(pod(f"pod-{i:04}", f"ns-{i % 7}") for i in range(1234))
+    kube.seed(namespace(f"ns-{n}") for n in range(7))
+    kube.seed(pod(f"pod-{i:04}", f"ns-{i % 7}") for i in range(1234))
     core = client.CoreV1Api(api)
     seen: list[tuple[str, str]] = []
     token = None
@@ -340,16 +333,16 @@ def test_paging_with_continue_across_many_objects(
         if not token:
             break
     assert len(seen) == 1234 and seen == sorted(set(seen))
-    assert fake.count("GET", r"^/api/v1/pods$") == 14
+    assert kube.count("GET", r"^/api/v1/pods$") == 14
     in_one = core.list_namespaced_pod("ns-3", limit=1000)
     assert len(in_one.items) == 176 and not in_one.metadata._continue
 
 
-def test_listing_50000_pods_in_pages(fake: FakeKubeApiServer) -> None:
-    fake.seed(namespace(f"team-{n}") for n in range(2000))
-    fake.seed(pod(f"pod-{i}", f"team-{i % 2000}", app=f"a{i % 10}") for i in range(50_000))
+def test_listing_50000_pods_in_pages(kube: FakeKubeApiServer) -> None:
+    kube.seed(namespace(f"team-{n}") for n in range(2000))
+    kube.seed(pod(f"pod-{i}", f"team-{i % 2000}", app=f"a{i % 10}") for i in range(50_000))
     total, token, pages = 0, "", 0
-    with fake.api_client() as api:
+    with kube.api_client() as api:
         core = client.CoreV1Api(api)
         while True:
             response = core.list_pod_for_all_namespaces(
@@ -377,9 +370,9 @@ def test_listing_50000_pods_in_pages(fake: FakeKubeApiServer) -> None:
     ],
 )
 def test_label_selectors(
-    fake: FakeKubeApiServer, api: client.ApiClient, selector: str, expected: list[str]
+    kube: FakeKubeApiServer, api: client.ApiClient, selector: str, expected: list[str]
 ) -> None:
-    fake.seed(
+    kube.seed(
         [
             pod("a", app="web", tier="front"),
             pod("b", app="web", tier="back"),
@@ -398,9 +391,9 @@ def test_malformed_label_selector_is_400(api: client.ApiClient) -> None:
 
 
 def test_field_selectors_and_selector_paging(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
-    fake.seed([namespace("other"), pod("a"), pod("b", app="x"), pod("a", "other", app="x")])
+    kube.seed([namespace("other"), pod("a"), pod("b", app="x"), pod("a", "other", app="x")])
     core = client.CoreV1Api(api)
     by_name = core.list_pod_for_all_namespaces(field_selector="metadata.name=a")
     assert [p.metadata.namespace for p in by_name.items] == ["default", "other"]
@@ -421,7 +414,7 @@ def test_field_selectors_and_selector_paging(
 
 
 def test_strategic_and_merge_patch_of_the_pod_template(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
     apps = client.AppsV1Api(api)
     apps.create_namespaced_deployment("default", deployment(aadpodidbinding="web-id"))
@@ -450,7 +443,7 @@ def test_strategic_and_merge_patch_of_the_pod_template(
     remove = {"spec": {"template": {"metadata": {"labels": {"aadpodidbinding": None}}}}}
     merged = apps.patch_namespaced_deployment("web", "default", remove, _content_type=MERGE)
     assert "aadpodidbinding" not in merged.spec.template.metadata.labels
-    stored = fake.get("Deployment", "web")
+    stored = kube.get("Deployment", "web")
     assert stored is not None
     assert stored["spec"]["template"]["metadata"]["labels"] == {
         "app": "web",
@@ -496,7 +489,7 @@ def test_json_patch(api: client.ApiClient) -> None:
     assert error.value.status == 422
 
 
-def test_server_side_apply(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_server_side_apply(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     apps = client.AppsV1Api(api)
     applied = deployment(**{"azure.workload.identity/use": "true"})
     with pytest.raises(client.ApiException) as error:
@@ -530,7 +523,7 @@ def test_server_side_apply(fake: FakeKubeApiServer, api: client.ApiClient) -> No
 
 
 def test_custom_objects_take_merge_patches_not_strategic(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
     custom = client.CustomObjectsApi(api)
     identity = {
@@ -562,7 +555,7 @@ def test_custom_objects_take_merge_patches_not_strategic(
     assert error.value.status == 415
     extensions = client.ApiextensionsV1Api(api)
     extensions.delete_custom_resource_definition(f"azureidentities.{PI_GROUP}")
-    assert fake.objects("AzureIdentityBinding") != []
+    assert kube.objects("AzureIdentityBinding") != []
     with pytest.raises(client.ApiException) as error:
         custom.list_cluster_custom_object(PI_GROUP, "v1", "azureidentities")
     assert error.value.status == 404
@@ -571,10 +564,10 @@ def test_custom_objects_take_merge_patches_not_strategic(
 # --- dry run, finalizers, namespaces ---------------------------------------------------------
 
 
-def test_dry_run_leaves_state_unchanged(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_dry_run_leaves_state_unchanged(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     apps = client.AppsV1Api(api)
     apps.create_namespaced_deployment("default", deployment())
-    before = fake.dump_state(strip_volatile=False)
+    before = kube.dump_state(strip_volatile=False)
     would_be = apps.create_namespaced_deployment("default", deployment("api"), dry_run="All")
     assert would_be.metadata.name == "api"
     label = {"metadata": {"labels": {"a": "b"}}}
@@ -584,10 +577,10 @@ def test_dry_run_leaves_state_unchanged(fake: FakeKubeApiServer, api: client.Api
         "web", "default", deployment(), field_manager="m", dry_run="All", _content_type=APPLY
     )
     apps.delete_namespaced_deployment("web", "default", dry_run="All")
-    assert fake.dump_state(strip_volatile=False) == before
+    assert kube.dump_state(strip_volatile=False) == before
 
 
-def test_finalizers_delay_deletion(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_finalizers_delay_deletion(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     custom = client.CustomObjectsApi(api)
     assigned = {
         "apiVersion": f"{PI_GROUP}/v1",
@@ -600,7 +593,7 @@ def test_finalizers_delay_deletion(fake: FakeKubeApiServer, api: client.ApiClien
     plural = "azureassignedidentities"
     custom.create_namespaced_custom_object(PI_GROUP, "v1", "default", plural, assigned)
     custom.delete_namespaced_custom_object(PI_GROUP, "v1", "default", plural, "web-id-pod")
-    pending = fake.get("AzureAssignedIdentity", "web-id-pod")
+    pending = kube.get("AzureAssignedIdentity", "web-id-pod")
     assert pending is not None and pending["metadata"]["deletionTimestamp"]
     with pytest.raises(client.ApiException) as error:
         custom.patch_namespaced_custom_object(
@@ -619,36 +612,36 @@ def test_finalizers_delay_deletion(fake: FakeKubeApiServer, api: client.ApiClien
     custom.patch_namespaced_custom_object(
         PI_GROUP, "v1", "default", plural, "web-id-pod", {"metadata": {"finalizers": None}}
     )
-    assert fake.get("AzureAssignedIdentity", "web-id-pod") is None
+    assert kube.get("AzureAssignedIdentity", "web-id-pod") is None
 
 
 def test_deleting_a_namespace_deletes_its_objects(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
-    fake.seed([namespace("team"), pod("a", "team"), pod("b")])
+    kube.seed([namespace("team"), pod("a", "team"), pod("b")])
     client.CoreV1Api(api).delete_namespace("team")
-    assert [p["metadata"]["name"] for p in fake.objects("Pod")] == ["b"]
+    assert [p["metadata"]["name"] for p in kube.objects("Pod")] == ["b"]
 
 
 # --- service-account tokens ------------------------------------------------------------------
 
 
 def test_token_request_returns_a_verifiable_jwt(
-    fake: FakeKubeApiServer, api: client.ApiClient
+    kube: FakeKubeApiServer, api: client.ApiClient
 ) -> None:
     core = client.CoreV1Api(api)
     account = core.create_namespaced_service_account("default", {"metadata": {"name": "web"}})
     request = {"spec": {"audiences": ["api://AzureADTokenExchange"], "expirationSeconds": 3600}}
     response = core.create_namespaced_service_account_token("web", "default", request)
     token = response.status.token
-    keys = jwt.PyJWKSet.from_dict(fake.jwks())
+    keys = jwt.PyJWKSet.from_dict(kube.jwks())
     key_id = jwt.get_unverified_header(token)["kid"]
     claims = jwt.decode(
         token,
         keys[key_id].key,
         algorithms=["RS256"],
         audience="api://AzureADTokenExchange",
-        issuer=fake.issuer,
+        issuer=kube.issuer,
     )
     assert claims["sub"] == "system:serviceaccount:default:web"
     assert claims["aud"] == ["api://AzureADTokenExchange"]
@@ -661,8 +654,8 @@ def test_token_request_returns_a_verifiable_jwt(
 
 def test_issuer_can_be_an_aks_style_url() -> None:
     issuer = "https://eastus.oic.prod-aks.azure.com/tenant/cluster/"
-    with FakeKubeApiServer(issuer=issuer) as fake, fake.api_client() as api:
-        fake.seed([{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}}])
+    with FakeKubeApiServer(issuer=issuer) as kube, kube.api_client() as api:
+        kube.seed([{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a"}}])
         token = (
             client.CoreV1Api(api)
             .create_namespaced_service_account_token("a", "default", {"spec": {}})
@@ -675,10 +668,10 @@ def test_issuer_can_be_an_aks_style_url() -> None:
 # --- fault injection and the request log -----------------------------------------------------
 
 
-def test_injected_500_then_success(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_injected_500_then_success(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     apps = client.AppsV1Api(api)
     apps.create_namespaced_deployment("default", deployment())
-    fault = fake.inject(method="PATCH", path_regex=r"/deployments/", status=500, times=2)
+    fault = kube.inject(method="PATCH", path_regex=r"/deployments/", status=500, times=2)
     body = {"metadata": {"labels": {"a": "b"}}}
     for _ in range(2):
         with pytest.raises(client.ApiException) as error:
@@ -688,64 +681,64 @@ def test_injected_500_then_success(fake: FakeKubeApiServer, api: client.ApiClien
     assert fault.hits == 2
 
 
-def test_injected_429_carries_retry_after(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_injected_429_carries_retry_after(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    fake.inject(method="POST", path_regex="/serviceaccounts", status=429, retry_after=7)
+    kube.inject(method="POST", path_regex="/serviceaccounts", status=429, retry_after=7)
     with pytest.raises(client.ApiException) as error:
         core.create_namespaced_service_account("default", {"metadata": {"name": "a"}})
     assert error.value.status == 429
     assert error.value.headers["Retry-After"] == "7"
     # urllib3 retries GETs answered 429 + Retry-After by itself (after sleeping that long).
-    fake.inject(method="GET", path_regex="/serviceaccounts", status=429, retry_after=0)
+    kube.inject(method="GET", path_regex="/serviceaccounts", status=429, retry_after=0)
     assert core.list_namespaced_service_account("default").items == []
-    assert fake.count("GET", "/serviceaccounts") == 2
+    assert kube.count("GET", "/serviceaccounts") == 2
 
 
-def test_dropped_connection_raises(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_dropped_connection_raises(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    fake.inject(method="POST", path_regex="/configmaps", drop=True)
+    kube.inject(method="POST", path_regex="/configmaps", drop=True)
     with pytest.raises(urllib3.exceptions.HTTPError):
         core.create_namespaced_config_map("default", {"metadata": {"name": "cm"}})
-    assert fake.get("ConfigMap", "cm") is None
+    assert kube.get("ConfigMap", "cm") is None
     # urllib3 retries idempotent reads itself: one dropped GET is invisible to the caller.
-    fake.inject(method="GET", path_regex="/configmaps", drop=True)
+    kube.inject(method="GET", path_regex="/configmaps", drop=True)
     assert core.list_namespaced_config_map("default").items == []
-    assert fake.count("GET", "/configmaps") == 2
+    assert kube.count("GET", "/configmaps") == 2
 
 
 def test_stopped_server_refuses_pooled_connections() -> None:
-    fake = FakeKubeApiServer().start()
-    with fake.api_client() as api:
+    kube = FakeKubeApiServer().start()
+    with kube.api_client() as api:
         core = client.CoreV1Api(api)
         core.list_namespace()
-        fake.stop()
+        kube.stop()
         with pytest.raises(urllib3.exceptions.HTTPError):
             core.list_namespace(_request_timeout=2)
 
 
-def test_injected_latency(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
-    fake.inject(path_regex="/namespaces$", latency=0.05, times=None)
+def test_injected_latency(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
+    kube.inject(path_regex="/namespaces$", latency=0.05, times=None)
     started = time.perf_counter()
     client.CoreV1Api(api).list_namespace()
     assert time.perf_counter() - started >= 0.05
 
 
-def test_request_log(fake: FakeKubeApiServer, api: client.ApiClient) -> None:
+def test_request_log(kube: FakeKubeApiServer, api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     core.list_namespaced_pod("default", limit=5, label_selector="app=web")
     core.list_pod_for_all_namespaces()
-    assert fake.requests[0] == RecordedRequest(
+    assert kube.requests[0] == RecordedRequest(
         "GET", "/api/v1/namespaces/default/pods", {"labelSelector": "app=web", "limit": "5"}
     )
-    assert fake.count("GET", "/pods$") == 2 and fake.count("POST") == 0
-    fake.clear_requests()
-    assert fake.requests == []
+    assert kube.count("GET", "/pods$") == 2 and kube.count("POST") == 0
+    kube.clear_requests()
+    assert kube.requests == []
 
 
 # --- seeding and inspection ------------------------------------------------------------------
 
 
-def test_load_snapshot(fake: FakeKubeApiServer, api: client.ApiClient, tmp_path: Path) -> None:
+def test_load_snapshot(kube: FakeKubeApiServer, api: client.ApiClient, tmp_path: Path) -> None:
     (tmp_path / "workloads.yaml").write_text(
         "---\n"
         "kind: ServiceAccount\napiVersion: v1\nmetadata:\n  name: web\n"
@@ -764,13 +757,13 @@ def test_load_snapshot(fake: FakeKubeApiServer, api: client.ApiClient, tmp_path:
         encoding="utf-8",
     )
     (tmp_path / "notes.txt").write_text("kind: Pod\n", encoding="utf-8")
-    assert fake.load_snapshot(tmp_path) == 4
+    assert kube.load_snapshot(tmp_path) == 4
     assert client.CoreV1Api(api).read_namespaced_service_account("web", "default").metadata.uid
     bindings = client.CustomObjectsApi(api).list_namespaced_custom_object(
         PI_GROUP, "v1", "team", "azureidentitybindings"
     )
     assert [b["spec"]["selector"] for b in bindings["items"]] == ["web-id"]
-    role = fake.get("ClusterRole", "aad-pod-id-mic-role")
+    role = kube.get("ClusterRole", "aad-pod-id-mic-role")
     assert role is not None and role["metadata"]["creationTimestamp"] == "2024-01-02T03:04:05Z"
 
 

@@ -1,8 +1,7 @@
-"""apply / rollback / status through the CLI, against the fake cluster (kubeconfig file)."""
+"""apply / rollback / status through the CLI, against the kube cluster (kubeconfig file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,17 @@ from migrate.kubeapi.client import Connection
 from migrate.model.inventory import PI_LABEL, WI_USE_LABEL
 from migrate.model.plan import Settings
 from migrate.write.live.journal import Journal
-from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout
 from tests.kube.conftest import SUBSCRIPTION, TEAMS, azure_args
 
-
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        yield server
-        assert server.internal_errors == []
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
 
 
 @pytest.fixture
-def cli(fake: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
-    kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
+def cli(kube: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
+    kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
     journal = str(tmp_path / "journal.json")
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -42,18 +34,18 @@ def cli(fake: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
     return run
 
 
-def prepare(fake: FakeKubeApiServer, tmp_path: Path) -> None:
+def prepare(kube: FakeKubeApiServer, tmp_path: Path) -> None:
     """The prepare stage in-process, with a stand-in for Azure."""
-    connection = Connection(fake.api_client(), "fake")
+    connection = Connection(kube.api_client(), "fake")
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
     options = apply.Options("prepare", write=True)
     apply.run(connection, journal, Settings(cluster_name="aks1"), options, InMemoryCredentials())
 
 
 def test_apply_without_yes_prints_the_stage_and_writes_nothing(
-    fake: FakeKubeApiServer, cli: Any
+    kube: FakeKubeApiServer, cli: Any
 ) -> None:
-    before = fake.dump_state()
+    before = kube.dump_state()
     code, out, err = cli("apply", "--stage", "prepare", "--exit-code")
     assert code == EXIT_CHANGES
     assert "would prepare: create-service-account ServiceAccount/orders/orders" in out
@@ -62,14 +54,14 @@ def test_apply_without_yes_prints_the_stage_and_writes_nothing(
         in out
     )
     assert "run again with --yes" in err
-    assert fake.dump_state() == before
-    assert [r.method for r in fake.requests if r.method != "GET"] == []
+    assert kube.dump_state() == before
+    assert [r.method for r in kube.requests if r.method != "GET"] == []
 
 
 def test_four_stages_through_the_cli_with_azure(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Any
 ) -> None:
-    """The end-to-end path a user runs: every FIC ends up in (the fake) Azure."""
+    """The end-to-end path a user runs: every FIC ends up in (the kube) Azure."""
     code, _, err = cli(
         "apply", "--stage", "prepare", "--yes", "--cluster-name", "aks1", *azure_args(azure)
     )
@@ -78,7 +70,7 @@ def test_four_stages_through_the_cli_with_azure(
         [identity] = [i for i in azure.identities() if i["name"] == f"id-{team}"]
         [credential] = azure.credentials(identity["id"])
         assert credential["properties"]["subject"] == f"system:serviceaccount:{team}:{team}"
-        assert credential["properties"]["issuer"] == fake.issuer
+        assert credential["properties"]["issuer"] == kube.issuer
     code, _, err = cli(
         "apply",
         "--stage",
@@ -92,12 +84,12 @@ def test_four_stages_through_the_cli_with_azure(
     exchanged = [t for t in azure.tokens() if t.grant != "client_secret"]
     assert len(exchanged) == 5  # one exchange per ServiceAccount, all honoured
     assert code == 0, err
-    rollout(fake)
+    rollout(kube)
     code, _, err = cli("apply", "--stage", "retire", "--yes", "--cluster-name", "aks1")
     assert code == 0, err
-    rollout(fake)
-    mic(fake)
-    pools = node_pools(fake, azure)
+    rollout(kube)
+    mic(kube)
+    pools = node_pools(kube, azure)
     code, out, err = cli(
         "apply",
         "--stage",
@@ -127,10 +119,10 @@ def test_four_stages_through_the_cli_with_azure(
     ) in out.splitlines()
     assert "kubelet" not in "".join(security)
     assert "not checked: 1 node(s) without an Azure VM providerID (virtual-node-aci)" in err
-    assert not [k for k, v in fake.dump_state().items() if "aadpodidentity" in k and v]
+    assert not [k for k, v in kube.dump_state().items() if "aadpodidentity" in k and v]
     switched = 0
     for kind in ("Deployment", "StatefulSet", "CronJob"):
-        for obj in fake.objects(kind):
+        for obj in kube.objects(kind):
             spec = obj["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else obj["spec"]
             labels = spec["template"]["metadata"]["labels"]
             if obj["metadata"]["namespace"] in TEAMS:
@@ -153,15 +145,15 @@ CHECK_NODE_POOLS = (
 )
 
 
-def seed_nodes(fake: FakeKubeApiServer, nodes: list[tuple[str, str]]) -> None:
+def seed_nodes(kube: FakeKubeApiServer, nodes: list[tuple[str, str]]) -> None:
     """Nodes (name, spec.providerID)."""
-    fake.seed(
+    kube.seed(
         {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {"providerID": p}}
         for name, p in nodes
     )
 
 
-def node_pools(fake: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
+def node_pools(kube: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
     """Two AKS node pools (three nodes) and a virtual node; id-orders and id-payments are still
     attached beside the kubelet identity, id-search was detached. Returns the attached PI ids."""
     rid = {i["name"].removeprefix("id-"): i["id"] for i in azure.identities()}
@@ -179,25 +171,25 @@ def node_pools(fake: FakeKubeApiServer, azure: FakeAzure) -> dict[str, str]:
         ("aks-user-456-vmss000000", f"azure://{user.lower()}/virtualMachines/0"),
         ("virtual-node-aci", "virtual-kubelet://aci"),
     ]
-    seed_nodes(fake, nodes)
+    seed_nodes(kube, nodes)
     return {"orders": rid["orders"], "payments": rid["payments"]}
 
 
 def test_node_pool_check_names_hosts_azure_would_not_show(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Any
 ) -> None:
     """A scale set that cannot be read is a note with the command to check it by hand; a
     cluster whose nodes hold no PI identity gives no finding. Nothing is written."""
     host = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/mc_rg/providers/Microsoft.Compute"
     seed_nodes(
-        fake,
+        kube,
         [
             ("gone", f"azure://{host}/virtualMachineScaleSets/deleted-pool/virtualMachines/0"),
             ("vm", f"azure://{host}/virtualMachines/standalone"),
         ],
     )
     azure.add_node_host(SUBSCRIPTION, "mc_rg", "standalone", [], scale_set=False)
-    before = fake.dump_state()
+    before = kube.dump_state()
     code, out, err = cli(*CHECK_NODE_POOLS, *azure_args(azure))
     assert code == 0, err
     assert "pi-identity-on-node" not in out
@@ -205,13 +197,13 @@ def test_node_pool_check_names_hosts_azure_would_not_show(
         f"could not read the identities of {host}/virtualMachineScaleSets/deleted-pool: "
     ) in err
     assert f"az vmss identity show --subscription {SUBSCRIPTION} -g mc_rg -n deleted-pool" in err
-    assert fake.dump_state() == before
+    assert kube.dump_state() == before
 
 
 def test_node_pool_check_without_list_nodes_says_what_to_grant(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Any
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Any
 ) -> None:
-    fake.inject(method="GET", path_regex=r"^/api/v1/nodes$", status=403, times=None)
+    kube.inject(method="GET", path_regex=r"^/api/v1/nodes$", status=403, times=None)
     code, _, err = cli(*CHECK_NODE_POOLS, *azure_args(azure))
     assert code == 0, err
     assert "may not list (grant 'list nodes', see docs/clusterrole.yaml)" in err
@@ -226,9 +218,9 @@ def test_uninstall_without_check_lists_identities_to_look_for(cli: Any) -> None:
 
 
 def test_switch_gate_without_azure_says_it_cannot_check(
-    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+    kube: FakeKubeApiServer, tmp_path: Path, cli: Any
 ) -> None:
-    prepare(fake, tmp_path)
+    prepare(kube, tmp_path)
     code, _, err = cli("apply", "--stage", "switch", "--yes")
     assert code == EXIT_STOPPED
     assert "gate credentials before switch failed: 5 blocker(s)" in err
@@ -243,9 +235,9 @@ def test_switch_gate_failure_names_the_gate_and_exits_3(cli: Any) -> None:
 
 
 def test_switch_retire_status_and_rollback(
-    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+    kube: FakeKubeApiServer, tmp_path: Path, cli: Any
 ) -> None:
-    prepare(fake, tmp_path)
+    prepare(kube, tmp_path)
     code, _, err = cli("apply", "--stage", "switch", "--yes", "--skip-gate", "credentials")
     assert code == 0, err
     assert "[25/25] changed   switch" in err and "switch: 25 changed" in err
@@ -256,50 +248,50 @@ def test_switch_retire_status_and_rollback(
     assert "workload identity webhook: azure-wi-webhook-mutating-webhook-configuration" in out
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == EXIT_STOPPED and "not mutated" in err
-    rollout(fake)
+    rollout(kube)
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == 0, err
     code, _, err = cli("rollback", "--stage", "switch")
     assert code == 1 and "roll back retire first" in err
     code, _, err = cli("rollback", "--stage", "retire")
     assert code == 0 and "rollback retire: 35 object(s) restored" in err
-    assert len(fake.objects("AzureIdentityBinding")) == 5
+    assert len(kube.objects("AzureIdentityBinding")) == 5
 
 
 def test_server_dry_run_sends_dry_run_all(
-    fake: FakeKubeApiServer, tmp_path: Path, cli: Any
+    kube: FakeKubeApiServer, tmp_path: Path, cli: Any
 ) -> None:
-    prepare(fake, tmp_path)
-    before = fake.dump_state()
-    fake.clear_requests()
+    prepare(kube, tmp_path)
+    before = kube.dump_state()
+    kube.clear_requests()
     code, _, err = cli(
         "apply", "--stage", "switch", "--dry-run", "server", "--skip-gate", "credentials"
     )
     assert code == 0, err
     assert "switch (server dry-run): 25 changed" in err
-    writes = [r for r in fake.requests if r.method != "GET"]
+    writes = [r for r in kube.requests if r.method != "GET"]
     assert len(writes) == 25 and all(r.query["dryRun"] == "All" for r in writes)
-    assert fake.dump_state() == before
+    assert kube.dump_state() == before
 
 
-def test_stale_saved_plan_is_refused(fake: FakeKubeApiServer, tmp_path: Path, cli: Any) -> None:
+def test_stale_saved_plan_is_refused(kube: FakeKubeApiServer, tmp_path: Path, cli: Any) -> None:
     code, out, _ = cli("plan", "--cluster", "-o", "json")
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(out)
     code, _, err = cli("apply", str(plan_file), "--stage", "prepare")
     assert code == 0, err
-    deployment = fake.get("Deployment", "orders-api", "orders")
+    deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     deployment["spec"]["replicas"] = 3
-    fake.seed([deployment])
+    kube.seed([deployment])
     code, _, err = cli("apply", str(plan_file), "--stage", "prepare")
     assert code == 1 and "stale" in err and "Deployment/orders/orders-api" in err
 
 
 def test_token_gate_names_the_service_accounts_whose_exchange_fails(
-    fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, cli: Any
+    kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, cli: Any
 ) -> None:
-    prepare(fake, tmp_path)  # the stand-in for Azure: no credential exists in the fake Azure
+    prepare(kube, tmp_path)  # the stand-in for Azure: no credential exists in the kube Azure
     args = ("--skip-gate", "credentials", "--token-check", "--cluster-name", "aks1")
     code, _, err = cli("apply", "--stage", "switch", "--yes", *args, *azure_args(azure))
     assert code == EXIT_STOPPED

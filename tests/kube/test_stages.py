@@ -1,4 +1,4 @@
-"""All four live stages end to end on the fake cluster, with gates, journal and rollback."""
+"""All four live stages end to end on the kube cluster, with gates, journal and rollback."""
 
 from __future__ import annotations
 
@@ -18,21 +18,15 @@ from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
 
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
 SETTINGS = Settings(cluster_name="aks1")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "CronJob")
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        yield server
-        assert server.internal_errors == []
-
-
-@pytest.fixture
-def connection(fake: FakeKubeApiServer) -> Iterator[Connection]:
-    connection = Connection(fake.api_client(), "fake", backoff=0.01)
+def connection(kube: FakeKubeApiServer) -> Iterator[Connection]:
+    connection = Connection(kube.api_client(), "fake", backoff=0.01)
     yield connection
     connection.close()
 
@@ -50,26 +44,26 @@ def run(
     )  # type: ignore[arg-type]
 
 
-def templates(fake: FakeKubeApiServer) -> list[dict[str, object]]:
+def templates(kube: FakeKubeApiServer) -> list[dict[str, object]]:
     found = []
     for kind in WORKLOAD_KINDS:
-        for obj in fake.objects(kind):
+        for obj in kube.objects(kind):
             spec = obj["spec"]
             found.append((spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"])
     return found
 
 
 def test_four_stages_end_to_end(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
     azure = InMemoryCredentials()
     prepared = run(connection, tmp_path, "prepare", azure)
     assert not prepared.failed and len(azure.created) == 5
-    account = fake.get("ServiceAccount", "orders", "orders")
+    account = kube.get("ServiceAccount", "orders", "orders")
     assert account is not None
     assert account["metadata"]["annotations"][WI_CLIENT_ID].startswith("00000001-")
     assert account["imagePullSecrets"] == [{"name": "registry-creds"}]  # carried over
-    subjects = fake.get(
+    subjects = kube.get(
         "RoleBinding", "default-reader", "orders", api_version="rbac.authorization.k8s.io/v1"
     )
     assert subjects is not None and len(subjects["subjects"]) == 2
@@ -87,10 +81,10 @@ def test_four_stages_end_to_end(
     )
     assert "--skip-gate rollout" in stopped.value.hint
 
-    rollout(fake)
+    rollout(kube)
     retired = run(connection, tmp_path, "retire", azure)
     assert not retired.failed
-    assert fake.objects("AzureIdentityBinding") == [] and fake.objects("AzureIdentity") == []
+    assert kube.objects("AzureIdentityBinding") == [] and kube.objects("AzureIdentity") == []
 
     with pytest.raises(UserError) as blocked:
         run(connection, tmp_path, "uninstall", azure)
@@ -100,8 +94,8 @@ def test_four_stages_end_to_end(
     )
     assert "still carries aadpodidbinding" in blocked.value.message
 
-    rollout(fake)
-    mic(fake)
+    rollout(kube)
+    mic(kube)
     from migrate.jobs import uninstall
 
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
@@ -111,54 +105,54 @@ def test_four_stages_end_to_end(
     assert not done.failed
     [security] = [n for n in done.notes if n.startswith("security:")]
     assert security.count("/userAssignedIdentities/id-") == 5  # from the retire journal
-    dumped = fake.dump_state()
+    dumped = kube.dump_state()
     assert not [k for k in dumped if "aadpodidentity" in k and dumped[k]]
     assert not [
         n
         for n in dumped["CustomResourceDefinition.apiextensions.k8s.io"]
         if n.endswith("aadpodidentity.k8s.io")
     ]
-    assert fake.get("DaemonSet", "nmi") is None and fake.get("Deployment", "mic") is None
-    for template in templates(fake):
+    assert kube.get("DaemonSet", "nmi") is None and kube.get("Deployment", "mic") is None
+    for template in templates(kube):
         labels = template["metadata"]["labels"]  # type: ignore[index]
         assert labels.get(WI_USE_LABEL) == "true" and PI_LABEL not in labels
         assert template["spec"]["serviceAccountName"] == labels["app"].split("-")[0]  # type: ignore[index]
-    assert len(templates(fake)) == 25
+    assert len(templates(kube)) == 25
 
 
 def test_every_stage_run_twice_changes_nothing_the_second_time(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
     azure = InMemoryCredentials()
     for stage in ("prepare", "switch", "retire"):
         run(connection, tmp_path, stage, azure)
-        before = state(fake)
+        before = state(kube)
         again = run(connection, tmp_path, stage, azure)
         assert [r for r in again.results if r.status == "changed" and r.stage != "prepare"] == []
-        assert state(fake) == before
-        rollout(fake)
+        assert state(kube) == before
+        rollout(kube)
 
 
 def test_rollback_from_retire_restores_the_exact_starting_state(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
-    start = state(fake, "Pod")
+    start = state(kube, "Pod")
     azure = InMemoryCredentials()
     for stage in ("prepare", "switch", "retire"):
         run(connection, tmp_path, stage, azure)
-        rollout(fake)
-    assert state(fake, "Pod") != start
+        rollout(kube)
+    assert state(kube, "Pod") != start
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
     with pytest.raises(UserError, match="roll back retire first"):
         rollback(connection, journal, "switch", lambda _: None)
     for stage in ("retire", "switch", "prepare"):
         journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
         assert rollback(connection, journal, stage, lambda _: None) > 0
-    assert state(fake, "Pod") == start
+    assert state(kube, "Pod") == start
 
 
 def test_gates_before_switch_name_what_is_missing(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
     with pytest.raises(UserError) as stopped:
         run(connection, tmp_path, "switch", InMemoryCredentials())
@@ -174,9 +168,9 @@ def test_gates_before_switch_name_what_is_missing(
 
 
 def test_without_yes_nothing_is_written_and_server_dry_run_stores_nothing(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
-    before = fake.dump_state()
+    before = kube.dump_state()
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
     outcome = apply.run(
         connection, journal, SETTINGS, apply.Options("prepare"), InMemoryCredentials()
@@ -187,19 +181,19 @@ def test_without_yes_nothing_is_written_and_server_dry_run_stores_nothing(
     kube_only = apply.Options("switch", write=True, skip_gates=("prepared", "credentials"))
     dry = apply.run(connection, journal, SETTINGS, kube_only, InMemoryCredentials())
     assert len(dry.results) == 25
-    writes = [r for r in fake.requests if r.method in ("PATCH", "POST", "PUT", "DELETE")]
+    writes = [r for r in kube.requests if r.method in ("PATCH", "POST", "PUT", "DELETE")]
     assert writes and all(r.query.get("dryRun") == "All" for r in writes)
-    assert fake.dump_state() == before
+    assert kube.dump_state() == before
     assert not (tmp_path / "journal.json").exists()
 
 
 def test_owned_workloads_are_left_alone_unless_patch_owned(
-    fake: FakeKubeApiServer, connection: Connection, tmp_path: Path
+    kube: FakeKubeApiServer, connection: Connection, tmp_path: Path
 ) -> None:
-    deployment = fake.get("Deployment", "orders-api", "orders")
+    deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     deployment["metadata"]["annotations"] = {"meta.helm.sh/release-name": "orders"}
-    fake.seed([deployment])
+    kube.seed([deployment])
     azure = InMemoryCredentials()
     run(connection, tmp_path, "prepare", azure)
     outcome = run(connection, tmp_path, "switch", azure)
@@ -213,10 +207,10 @@ def test_edge_cluster_rolls_back_from_retire_to_its_exact_starting_state(tmp_pat
     """Reused and shared ServiceAccounts, a SecretProviderClass, an immutable selector, a bare
     Pod and a Job (skipped: immutable), a Helm-owned Deployment (patched with --patch-owned),
     a service-principal identity, an exception: all of it back as it was."""
-    with FakeKubeApiServer() as fake:
-        fake.load_snapshot(FIXTURES / "cluster-edge")
-        connection = Connection(fake.api_client(), "fake")
-        start = state(fake)
+    with FakeKubeApiServer() as kube:
+        kube.load_snapshot(FIXTURES / "cluster-edge")
+        connection = Connection(kube.api_client(), "fake")
+        start = state(kube)
         azure = InMemoryCredentials()
         # no webhook here; the stand-in Azure creates no identity for the service principal, so
         # its ServiceAccount lacks a client id; the Pod and the Job stay unswitched
@@ -227,17 +221,17 @@ def test_edge_cluster_rolls_back_from_retire_to_its_exact_starting_state(tmp_pat
         }
         skipped = {r.target: r.message for r in outcomes["switch"].results if r.status == "skipped"}
         assert set(skipped) == {"Job/shop/migrate-db", "Pod/shop/debug"}
-        vault = fake.get(
+        vault = kube.get(
             "SecretProviderClass", "vault", "shop", api_version="secrets-store.csi.x-k8s.io/v1"
         )
         assert vault is not None and vault["spec"]["parameters"]["usePodIdentity"] == "false"
-        checkout = fake.get("Deployment", "checkout", "shop")
+        checkout = kube.get("Deployment", "checkout", "shop")
         assert (
             checkout is not None and PI_LABEL in checkout["spec"]["template"]["metadata"]["labels"]
         )
-        assert fake.objects("AzureIdentity") == []
+        assert kube.objects("AzureIdentity") == []
         for stage in ("retire", "switch", "prepare"):
             journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
             rollback(connection, journal, stage, lambda _: None)
-        assert state(fake) == start
+        assert state(kube) == start
         connection.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +76,10 @@ HELM_INSTALL = [
 ]
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        yield server
-        assert server.internal_errors == []
-
-
 def run(
-    fake: FakeKubeApiServer, tmp_path: Path, helm_command: bool = False, write: bool = True
+    kube: FakeKubeApiServer, tmp_path: Path, helm_command: bool = False, write: bool = True
 ) -> tuple[apply.Outcome, list[str]]:
-    connection = Connection(fake.api_client(), "fake")
+    connection = Connection(kube.api_client(), "fake")
     journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
     lines: list[str] = []
     outcome = uninstall.run(
@@ -102,19 +94,19 @@ def run(
 
 
 def test_helm_release_printed_with_helm_command_then_leftovers_deleted(
-    fake: FakeKubeApiServer, tmp_path: Path
+    kube: FakeKubeApiServer, tmp_path: Path
 ) -> None:
-    fake.seed(HELM_INSTALL)
-    outcome, lines = run(fake, tmp_path, helm_command=True)
+    kube.seed(HELM_INSTALL)
+    outcome, lines = run(kube, tmp_path, helm_command=True)
     assert lines == ["helm uninstall pod-identity --namespace identity"]
     assert (
         outcome.results == []
-        and fake.get("DaemonSet", "aad-pod-identity-nmi", "identity") is not None
+        and kube.get("DaemonSet", "aad-pod-identity-nmi", "identity") is not None
     )
     # the user runs helm uninstall: the release and its objects go, CRDs stay (helm keeps them)
     for obj in HELM_INSTALL[1:]:
-        fake_delete(fake, obj)
-    outcome, lines = run(fake, tmp_path, helm_command=True)
+        fake_delete(kube, obj)
+    outcome, lines = run(kube, tmp_path, helm_command=True)
     deleted = [r.target for r in outcome.results if r.status == "changed"]
     assert deleted == [
         f"CustomResourceDefinition/{p}.aadpodidentity.k8s.io"
@@ -128,22 +120,22 @@ def test_helm_release_printed_with_helm_command_then_leftovers_deleted(
 
 
 def test_helm_release_deleted_object_by_object_in_a_safe_order(
-    fake: FakeKubeApiServer, tmp_path: Path
+    kube: FakeKubeApiServer, tmp_path: Path
 ) -> None:
-    fake.seed(HELM_INSTALL)
-    outcome, _ = run(fake, tmp_path)
+    kube.seed(HELM_INSTALL)
+    outcome, _ = run(kube, tmp_path)
     order = [r.target.split("/")[0] for r in outcome.results]
     assert order[:2] == ["DaemonSet", "Deployment"]  # NMI, MIC first
     assert set(order[-4:]) == {"CustomResourceDefinition"}  # CRDs last
     assert (
-        fake.get("Secret", "sh.helm.release.v1.pod-identity.v1", "identity") is not None
+        kube.get("Secret", "sh.helm.release.v1.pod-identity.v1", "identity") is not None
     )  # never touched
 
 
 def test_aks_addon_prints_az_steps_and_deletes_nothing(
-    fake: FakeKubeApiServer, tmp_path: Path
+    kube: FakeKubeApiServer, tmp_path: Path
 ) -> None:
-    fake.seed(
+    kube.seed(
         [
             {
                 "apiVersion": "aadpodidentity.k8s.io/v1",
@@ -176,19 +168,19 @@ def test_aks_addon_prints_az_steps_and_deletes_nothing(
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "orders-ns"}},
         ]
     )
-    before = fake.dump_state()
-    outcome, lines = run(fake, tmp_path)
+    before = kube.dump_state()
+    outcome, lines = run(kube, tmp_path)
     assert lines[1:] == [
         "az aks pod-identity delete --resource-group <resource-group> --cluster-name aks1 --namespace orders-ns --name orders",
         "az aks pod-identity exception delete --resource-group <resource-group> --cluster-name aks1 --namespace orders-ns --name health-probe",
         "az aks update --resource-group <resource-group> --name aks1 --disable-pod-identity",
         "# only then delete the identities or their role assignments in Azure",
     ]
-    assert outcome.results == [] and fake.dump_state() == before
+    assert outcome.results == [] and kube.dump_state() == before
 
 
-def test_refuses_while_pods_are_labelled(fake: FakeKubeApiServer, tmp_path: Path) -> None:
-    fake.seed(
+def test_refuses_while_pods_are_labelled(kube: FakeKubeApiServer, tmp_path: Path) -> None:
+    kube.seed(
         [
             *HELM_INSTALL,
             {
@@ -200,19 +192,19 @@ def test_refuses_while_pods_are_labelled(fake: FakeKubeApiServer, tmp_path: Path
         ]
     )
     with pytest.raises(UserError) as refused:
-        run(fake, tmp_path)
+        run(kube, tmp_path)
     assert refused.value.exit_code == EXIT_STOPPED
     assert "pod default/web still carries aadpodidbinding" in refused.value.message
-    assert fake.get("DaemonSet", "aad-pod-identity-nmi", "identity") is not None
+    assert kube.get("DaemonSet", "aad-pod-identity-nmi", "identity") is not None
 
 
-def fake_delete(fake: FakeKubeApiServer, obj: dict[str, Any]) -> None:
+def fake_delete(kube: FakeKubeApiServer, obj: dict[str, Any]) -> None:
     import http.client
 
     from migrate.kubeapi.kinds import kind
 
     meta = obj["metadata"]
-    connection = http.client.HTTPConnection("127.0.0.1", fake.port)
+    connection = http.client.HTTPConnection("127.0.0.1", kube.port)
     connection.request("DELETE", kind(obj["kind"]).path(meta.get("namespace", ""), meta["name"]))
     assert connection.getresponse().status == 200
     connection.close()

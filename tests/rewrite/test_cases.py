@@ -29,7 +29,7 @@ from migrate.model.plan import (
 )
 from migrate.write.rewrite import stages
 from migrate.write.rewrite.edits import Edit, apply, line_starts, touched_lines
-from tests.conftest import ROOT, UPDATE_GOLDENS
+from tests.conftest import ROOT, UPDATE_GOLDENS, snapshot
 from tests.rewrite import meaning
 
 CASES = sorted(p for p in (ROOT / "tests" / "cases" / "rewrite").iterdir() if p.is_dir())
@@ -38,12 +38,6 @@ IDS = [c.name for c in CASES]
 
 def spec(case: Path) -> dict[str, Any]:
     return yaml.safe_load((case / "case.yaml").read_text())
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
 
 
 def show(got: dict[str, bytes], want: dict[str, bytes]) -> str:

@@ -8,23 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, copy_repo, snapshot
 
 ARGS = ("--issuer", "https://issuer.example/", "--cluster-name", "c1")
 CASE = ROOT / "tests/cases/rewrite/switch-comments/input"
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(CASE, tmp_path / "repo")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "repo"
+    return copy_repo(CASE, tmp_path, monkeypatch)
 
 
 def test_check_exits_1_and_writes_nothing(repo: Path, run_cli) -> None:

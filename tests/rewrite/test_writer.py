@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,12 @@ from migrate.errors import UserError
 from migrate.jobs.plan import plan_manifests
 from migrate.model.plan import Settings
 from migrate.write.rewrite import stages, writer
-from tests.conftest import SAMPLE
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
+from tests.conftest import SAMPLE, copy_repo, snapshot
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(SAMPLE, tmp_path / "repo")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path / "repo"
+    return copy_repo(SAMPLE, tmp_path, monkeypatch)
 
 
 def result_of(stage: str) -> stages.Result:

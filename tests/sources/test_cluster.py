@@ -1,14 +1,11 @@
-"""Discovery of a live cluster (plan --cluster), on the fake API server over real HTTP."""
+"""Discovery of a live cluster (plan --cluster), on the kube API server over real HTTP."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from migrate.jobs import live_plan as live
 from migrate.kubeapi.client import Connection
@@ -22,15 +19,8 @@ from tests.fakes.kube_apiserver import FakeKubeApiServer
 SAMPLE = FIXTURES / "cluster-sample"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        yield server
-        assert server.internal_errors == []
-
-
-def connect(fake: FakeKubeApiServer) -> Connection:
-    return Connection(fake.api_client(), "fake")
+def connect(kube: FakeKubeApiServer) -> Connection:
+    return Connection(kube.api_client(), "fake")
 
 
 def obj(kind: str, name: str, ns: str = "default", api: str = "v1", **body: Any) -> dict[str, Any]:
@@ -53,10 +43,10 @@ def pod(
 
 
 def test_sample_cluster_plans_every_workload_through_its_controller(
-    fake: FakeKubeApiServer,
+    kube: FakeKubeApiServer,
 ) -> None:
-    fake.load_snapshot(SAMPLE)
-    inventory, discovery = cluster.read(connect(fake))
+    kube.load_snapshot(SAMPLE)
+    inventory, discovery = cluster.read(connect(kube))
     kinds = sorted({w.kind for w in inventory.workloads if w.selector})
     assert kinds == ["CronJob", "Deployment", "StatefulSet"]  # no ReplicaSet, no Pod
     names = {w.name for w in inventory.workloads}
@@ -64,25 +54,25 @@ def test_sample_cluster_plans_every_workload_through_its_controller(
     assert len([w for w in inventory.workloads if w.selector]) == 25
     assert len(inventory.assigned) == 10
     assert discovery.webhook == "azure-wi-webhook-mutating-webhook-configuration"
-    assert discovery.issuer == fake.issuer
-    stored = fake.get("Deployment", "orders-api", "orders")
+    assert discovery.issuer == kube.issuer
+    stored = kube.get("Deployment", "orders-api", "orders")
     assert stored is not None
     versions = dict(inventory.fingerprints)
     assert versions["Deployment/orders/orders-api"] == stored["metadata"]["resourceVersion"]
     assert not any(key.startswith("Pod/") for key in versions)  # controller-owned pods
 
 
-def test_plan_uses_the_discovered_issuer(fake: FakeKubeApiServer) -> None:
-    fake.load_snapshot(SAMPLE)
-    plan, _ = live.read_and_plan(connect(fake), Settings(cluster_name="aks1"))
+def test_plan_uses_the_discovered_issuer(kube: FakeKubeApiServer) -> None:
+    kube.load_snapshot(SAMPLE)
+    plan, _ = live.read_and_plan(connect(kube), Settings(cluster_name="aks1"))
     issuers = {a.credential.issuer for a in plan.actions if hasattr(a, "credential")}
-    assert issuers == {fake.issuer}
+    assert issuers == {kube.issuer}
     assert len([a for a in plan.actions if isinstance(a, SwitchWorkload)]) == 25
     origin = next(a for a in plan.actions if isinstance(a, SwitchWorkload)).caused_by[0]
     assert origin.ref.startswith(("CronJob/", "Deployment/")) and origin.version.isdigit()
 
 
-def test_owners_bare_pods_and_unknown_owners(fake: FakeKubeApiServer) -> None:
+def test_owners_bare_pods_and_unknown_owners(kube: FakeKubeApiServer) -> None:
     rollout_rs = obj(
         "ReplicaSet",
         "canary-abc",
@@ -106,7 +96,7 @@ def test_owners_bare_pods_and_unknown_owners(fake: FakeKubeApiServer) -> None:
             },
         },
     )
-    fake.seed(
+    kube.seed(
         [
             pod("bare", **{PI_LABEL: "sel"}),
             pod("plain"),
@@ -121,7 +111,7 @@ def test_owners_bare_pods_and_unknown_owners(fake: FakeKubeApiServer) -> None:
             rollout_rs,
         ]
     )
-    inventory, discovery = cluster.read(connect(fake))
+    inventory, discovery = cluster.read(connect(kube))
     assert sorted((w.kind, w.name) for w in inventory.workloads) == [
         ("Pod", "bare"),
         ("Pod", "plain"),
@@ -129,12 +119,12 @@ def test_owners_bare_pods_and_unknown_owners(fake: FakeKubeApiServer) -> None:
     unknown = sorted(f.subject for f in inventory.findings if f.code == "unknown-owner")
     assert unknown == ["Pod/default/gone-1", "Pod/default/op-1", "ReplicaSet/default/canary-abc"]
     assert discovery.webhook == ""
-    plan, _ = live.read_and_plan(connect(fake), Settings())
+    plan, _ = live.read_and_plan(connect(kube), Settings())
     assert "webhook-missing" in {f.code for f in plan.findings}
 
 
-def test_helm_owned_workloads_and_releases(fake: FakeKubeApiServer) -> None:
-    fake.load_snapshot(SAMPLE)
+def test_helm_owned_workloads_and_releases(kube: FakeKubeApiServer) -> None:
+    kube.load_snapshot(SAMPLE)
     helm = {
         "annotations": {
             "meta.helm.sh/release-name": "orders",
@@ -142,7 +132,7 @@ def test_helm_owned_workloads_and_releases(fake: FakeKubeApiServer) -> None:
         },
         "labels": {"app.kubernetes.io/managed-by": "Helm"},
     }
-    deployment = fake.get("Deployment", "orders-api", "orders")
+    deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     deployment["metadata"].update(helm)
     release = obj(
@@ -153,26 +143,26 @@ def test_helm_owned_workloads_and_releases(fake: FakeKubeApiServer) -> None:
         type="helm.sh/release.v1",
         data={"release": "c2VjcmV0"},
     )
-    fake.seed([deployment, release, obj("Secret", "other", "orders", data={"password": "eA=="})])
-    plan, discovery = live.read_and_plan(connect(fake), Settings())
+    kube.seed([deployment, release, obj("Secret", "other", "orders", data={"password": "eA=="})])
+    plan, discovery = live.read_and_plan(connect(kube), Settings())
     assert discovery.helm_releases == {"orders/orders": "deployed"}
     owned = [f for f in plan.findings if f.code == "owned-workload"]
     assert [f.subject for f in owned] == ["Deployment/orders/orders-api"]
     assert "values" in owned[0].hint
     assert "Helm release orders/orders (see: helm get values orders -n orders)" in owned[0].message
-    secret_lists = [r for r in fake.requests if r.path.endswith("/secrets")]
+    secret_lists = [r for r in kube.requests if r.path.endswith("/secrets")]
     assert secret_lists and all(r.query.get("labelSelector") == "owner=helm" for r in secret_lists)
 
 
 def test_missing_crds_are_not_an_error() -> None:
-    with FakeKubeApiServer(install_crds=False) as fake:
-        fake.seed([pod("bare", **{PI_LABEL: "sel"})])
-        inventory, _ = cluster.read(connect(fake))
+    with FakeKubeApiServer(install_crds=False) as kube:
+        kube.seed([pod("bare", **{PI_LABEL: "sel"})])
+        inventory, _ = cluster.read(connect(kube))
         assert [w.name for w in inventory.workloads] == ["bare"]
         assert inventory.identities == ()
 
 
-def test_discovery_requests_grow_with_pages_not_namespaces(fake: FakeKubeApiServer) -> None:
+def test_discovery_requests_grow_with_pages_not_namespaces(kube: FakeKubeApiServer) -> None:
     namespaces = [f"ns-{i:03d}" for i in range(500)]
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in namespaces
@@ -182,11 +172,11 @@ def test_discovery_requests_grow_with_pages_not_namespaces(fake: FakeKubeApiServ
         for ns in namespaces
         for j in range(10)
     ]
-    fake.seed(objects)
-    fake.clear_requests()
-    inventory, _ = cluster.read(connect(fake))
+    kube.seed(objects)
+    kube.clear_requests()
+    inventory, _ = cluster.read(connect(kube))
     assert len(inventory.workloads) == 5000
-    lists = [r for r in fake.requests if r.method == "GET"]
+    lists = [r for r in kube.requests if r.method == "GET"]
     assert not [r for r in lists if "/namespaces/" in r.path]  # never per namespace or per pod
     pod_pages = [r for r in lists if r.path == "/api/v1/pods"]
     assert len(pod_pages) == 10  # 5,000 pods / 500 per page
@@ -195,10 +185,10 @@ def test_discovery_requests_grow_with_pages_not_namespaces(fake: FakeKubeApiServ
 
 
 def test_plan_cluster_command_prints_the_same_plan_format(
-    fake: FakeKubeApiServer, tmp_path: Path, run_cli: Any
+    kube: FakeKubeApiServer, tmp_path: Path, run_cli: Any
 ) -> None:
-    fake.load_snapshot(SAMPLE)
-    kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig", context="aks-test")
+    kube.load_snapshot(SAMPLE)
+    kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig", context="aks-test")
     code, out, err = run_cli(
         "plan", "--cluster", "--kubeconfig", str(kubeconfig), "-o", "json", "--cluster-name", "aks1"
     )
@@ -219,8 +209,8 @@ def test_plan_cluster_command_prints_the_same_plan_format(
     assert code == 1 and "kubeconfig" in err
 
 
-def test_without_access_to_secrets_no_helm_release_is_known(fake: FakeKubeApiServer) -> None:
-    fake.load_snapshot(SAMPLE)
-    fake.inject(method="GET", path_regex=r"^/api/v1/secrets$", status=403, times=None)
-    _, discovery = cluster.read(connect(fake))
+def test_without_access_to_secrets_no_helm_release_is_known(kube: FakeKubeApiServer) -> None:
+    kube.load_snapshot(SAMPLE)
+    kube.inject(method="GET", path_regex=r"^/api/v1/secrets$", status=403, times=None)
+    _, discovery = cluster.read(connect(kube))
     assert discovery.helm_releases == {}
