@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
+from pathlib import Path
 
 import click
 
+from migrate.azure import errors as azure_errors
 from migrate.commands import all_commands
-from migrate.errors import EXIT_INTERRUPTED, UserError
+from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, REPORT_URL, UserError
+from migrate.kubeapi import errors as kube_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = group.main(argv, prog_name="wi-migrate", standalone_mode=False)
     except UserError as e:
-        click.echo(f"error: {e.message}", err=True)
-        if e.hint:
-            click.echo(f"  hint: {e.hint}", err=True)
-        return e.exit_code
+        return _user_error(e)
     except click.ClickException as e:
         e.show()
         return 1
@@ -43,7 +45,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except Exception as e:  # the boundary: outside systems' errors, then our own bugs
+        known = kube_errors.translate(e) or azure_errors.translate(e)
+        if known is not None:
+            return _user_error(known)
+        return _internal_error(e)
     return result if isinstance(result, int) else 0
+
+
+def _user_error(e: UserError) -> int:
+    click.echo(f"error: {e.message}", err=True)
+    if e.hint:
+        click.echo(f"  hint: {e.hint}", err=True)
+    return e.exit_code
+
+
+def _internal_error(e: Exception) -> int:
+    """A bug: one line, where to report it; the traceback only with WI_MIGRATE_DEBUG=1."""
+    if os.environ.get("WI_MIGRATE_DEBUG") == "1":
+        traceback.print_exc()
+    where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    click.echo(f"internal error: {type(e).__name__}{at}: {e}", err=True)
+    click.echo(
+        f"  this is a bug in wi-migrate: please report it at {REPORT_URL} with the command "
+        "(run with WI_MIGRATE_DEBUG=1 for the traceback; it shows no secrets)",
+        err=True,
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""The one user-facing error class; cli.py catches it and picks the exit code."""
+"""The one user-facing error class and the exit codes; cli.py is the boundary that prints them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # error findings, bad input, a failed write
 EXIT_CHANGES = 2  # --exit-code / --check: changes are needed
 EXIT_STOPPED = 3  # a gate or an outside system stopped a live stage; re-run to resume
+EXIT_INTERNAL = 70  # a bug in wi-migrate (EX_SOFTWARE): please report it
 EXIT_INTERRUPTED = 130
+
+REPORT_URL = "https://github.com/wi-migrate/wi-migrate/issues"
 
 
 class UserError(Exception):

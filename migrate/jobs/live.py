@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from migrate.errors import UserError
 from migrate.jobs import live_plan as live
-from migrate.kubeapi.client import ApiFailure, Connection, stopped
+from migrate.kubeapi.client import ApiFailure, Connection
+from migrate.kubeapi.errors import failure
 from migrate.model import plan as plans
 from migrate.model.inventory import Finding, ObjectRef, Workload
 from migrate.model.plan import (
@@ -82,7 +83,7 @@ def run(
     try:
         return _run(connection, journal, settings, options, credentials, progress)
     except ApiFailure as e:
-        raise stopped(e, f"running the {options.stage} stage") from None
+        raise failure(e, f"running the {options.stage} stage") from None
 
 
 def _run(

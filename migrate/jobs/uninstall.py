@@ -15,7 +15,8 @@ from collections.abc import Callable
 from migrate.azure.context import AzureContext
 from migrate.jobs import live_plan as live
 from migrate.jobs.live import Options, Outcome
-from migrate.kubeapi.client import ApiFailure, Connection, stopped
+from migrate.kubeapi.client import ApiFailure, Connection
+from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
 from migrate.model import plan as plans
 from migrate.model.inventory import Inventory
@@ -52,7 +53,7 @@ def run(
             outcome.findings += found
             outcome.notes += notes
     except ApiFailure as e:
-        raise stopped(e, "running the uninstall stage") from None
+        raise failure(e, "running the uninstall stage") from None
     return outcome
 
 

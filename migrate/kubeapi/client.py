@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from migrate.errors import EXIT_STOPPED, UserError
+from migrate.errors import UserError
 
 Object = dict[str, Any]
 CONNECTION_LOST = 599  # our own status for a connection lost before an answer
@@ -157,13 +157,3 @@ def _failure(status: int, data: bytes) -> ApiFailure:
         body = {}
     body = body if isinstance(body, dict) else {}
     return ApiFailure(status, str(body.get("reason", "")), str(body.get("message", "")))
-
-
-def stopped(error: ApiFailure, doing: str) -> UserError:
-    """A transient failure that outlasted the retries: stop, resumable by a re-run."""
-    return UserError(
-        f"the API server failed while {doing}: {error}",
-        "nothing is lost: every change so far is in the journal; run the same command again "
-        "to resume",
-        EXIT_STOPPED,
-    )

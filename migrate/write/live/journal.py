@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate.kubeapi.client import MERGE, ApiFailure, Connection, Object, stopped
+from migrate.kubeapi.client import MERGE, ApiFailure, Connection, Object
+from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
 
 NAME = "wi-migrate-journal"
@@ -59,7 +60,7 @@ class Journal:
         try:
             remote = self._remote()
         except ApiFailure as e:
-            raise stopped(e, f"reading the journal ConfigMap {self.namespace}/{NAME}") from None
+            raise failure(e, f"reading the journal ConfigMap {self.namespace}/{NAME}") from None
         local = _decode(json.loads(self.path.read_text())) if self.path.exists() else {}
         for stage in sorted(set(remote) | set(local)):
             mine, theirs = remote.get(stage), local.get(stage)

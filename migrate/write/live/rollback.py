@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from migrate.errors import UserError
-from migrate.kubeapi.client import ApiFailure, Connection, Object, stopped
+from migrate.kubeapi.client import ApiFailure, Connection, Object
+from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
 from migrate.write.live.journal import Journal
 
@@ -44,7 +45,7 @@ def rollback(connection: Connection, journal: Journal, stage: str, report: Repor
                 report(f"restored {entry.ref}")
         journal.finish(stage, "rolled-back")
     except ApiFailure as e:
-        raise stopped(e, f"rolling back the {stage} stage") from None
+        raise failure(e, f"rolling back the {stage} stage") from None
     return changed
 
 
