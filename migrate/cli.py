@@ -23,7 +23,8 @@ def group() -> None:
     Start with `wi-migrate plan PATH`: a dry-run plan of every change, by stage
     (prepare, switch, retire, uninstall). Exit codes: 0 ok, 1 errors (and
     `rewrite --check` with changes), 2 changes needed (`plan --exit-code`), 3 a live
-    stage stopped (re-run to resume), 130 interrupted.
+    stage stopped (re-run to resume), 70 a bug in wi-migrate (please report it),
+    130 interrupted.
     """
 
 

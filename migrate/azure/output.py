@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrate.azure.results import ItemResult, summary
+from migrate.azure.results import ItemResult, tally
 from migrate.azure.tokens import TokenCheck
 
 STYLE = {
@@ -41,7 +41,7 @@ def results_table(
                 detail.append("\n" + command, style="bold")
             table.add_row(r.kind, r.target, Text(r.status, style=STYLE.get(r.status, "")), detail)
         console.print(table)
-    line = f"Azure: {summary(results)}"
+    line = f"Azure: {tally(results).summary()}"
     if not write:
         line += " (dry run: nothing written; pass --yes to write)"
     console.print(line)

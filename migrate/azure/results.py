@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-CHANGED = "changed"
-UNCHANGED = "unchanged"
-PENDING = "pending"  # a dry run: would be written with --yes
-SKIPPED = "skipped"  # not done by the tool; `commands` say how to do it by hand
-FAILED = "failed"
-STATUSES = (CHANGED, UNCHANGED, PENDING, SKIPPED, FAILED)
+from migrate.model.outcomes import CHANGED, FAILED, PENDING, SKIPPED, STATUSES, UNCHANGED, Tally
+
+__all__ = ["CHANGED", "FAILED", "PENDING", "SKIPPED", "STATUSES", "UNCHANGED"]
 
 
 @dataclass(frozen=True)
@@ -28,15 +24,5 @@ class ItemResult:
 OnResult = Callable[[ItemResult], None]
 
 
-def counts(results: Iterable[ItemResult]) -> dict[str, int]:
-    found = Counter(r.status for r in results)
-    return {status: found[status] for status in STATUSES if found[status]}
-
-
-def summary(results: Iterable[ItemResult]) -> str:
-    found = counts(results)
-    return ", ".join(f"{n} {status}" for status, n in found.items()) or "nothing to do"
-
-
-def failed(results: Iterable[ItemResult]) -> bool:
-    return any(r.status == FAILED for r in results)
+def tally(results: Iterable[ItemResult]) -> Tally:
+    return Tally.of(r.status for r in results)

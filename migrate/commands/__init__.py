@@ -1,22 +1,31 @@
-"""One module per subcommand: parse options, call the core, return an exit code.
+"""One module per subcommand: parse options, call the job, print, return an exit code.
 
-Each module here defines `command`; the CLI picks them all up, so adding a
-subcommand is adding a module.
+COMMANDS is the list the CLI shows, in its order; adding a subcommand is adding a module
+that defines `command` and its name here.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 import click
+
+COMMANDS = (
+    "plan",
+    "rewrite",
+    "render",
+    "apply",
+    "status",
+    "rollback",
+    "credentials",
+    "verify",
+)
 
 
 def all_commands() -> list[click.Command]:
     found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        command = getattr(module, "command", None)
-        if isinstance(command, click.Command):
-            found.append(command)
+    for name in COMMANDS:
+        command = importlib.import_module(f"{__name__}.{name}").command
+        assert isinstance(command, click.Command), name
+        found.append(command)
     return found

@@ -6,36 +6,16 @@ from typing import Any
 
 import click
 
-from migrate.commands.azure_options import azure_context, azure_options
-from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from migrate.commands.options import (
+    azure_context,
+    azure_options,
+    cluster_options,
+    journal_options,
+    planning_options,
+    settings,
+)
+from migrate.model.outcomes import Tally, WriteBack
 from migrate.model.plan import STAGES, target_of
-
-CLUSTER_OPTIONS = [
-    click.option("--context", default="", metavar="C", help="kubeconfig context."),
-    click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file."),
-    click.option(
-        "--journal",
-        "journal_file",
-        default="wi-migrate-journal.json",
-        show_default=True,
-        metavar="FILE",
-        help="Local copy of the journal (the cluster keeps the other).",
-    ),
-    click.option(
-        "--journal-namespace",
-        default="kube-system",
-        show_default=True,
-        metavar="NS",
-        help="Namespace of the ConfigMap wi-migrate-journal.",
-    ),
-]
-
-
-def cluster_options(f: Any) -> Any:
-    for option in reversed(CLUSTER_OPTIONS):
-        f = option(f)
-    return f
 
 
 @click.command("apply")
@@ -69,6 +49,7 @@ def cluster_options(f: Any) -> Any:
 )
 @click.option("--location", default="", metavar="REGION", help="Region of new identities.")
 @cluster_options
+@journal_options
 @azure_options
 @planning_options
 def command(
@@ -82,8 +63,8 @@ def command(
     patch_owned: bool,
     helm_command: bool,
     check_node_pools: bool,
-    context: str,
     kubeconfig: str,
+    kube_context: str,
     journal_file: str,
     journal_namespace: str,
     location: str,
@@ -103,9 +84,10 @@ def command(
     from migrate.write.live.journal import Journal
 
     saved = plans.load_file(plan_file) if plan_file else None
-    connection = Connection.connect(context, kubeconfig)
-    connection.dry_run = dry_run == "server"
-    write = yes or connection.dry_run
+    writeback = WriteBack.of(yes=yes, server=dry_run == "server")
+    connection = Connection.connect(kube_context, kubeconfig)
+    connection.dry_run = writeback is WriteBack.SERVER_DRY_RUN
+    write = writeback.writes
     needs_azure = stage in ("prepare", "switch") or (stage == "uninstall" and check_node_pools)
     azure = azure_context(**options) if needs_azure else None
     credentials = None
@@ -134,15 +116,15 @@ def command(
         for action in outcome.actions:
             click.echo(f"would {action.stage}: {plans.action_name(action)} {target_of(action)}")
         click.echo(f"{len(outcome.actions)} action(s); run again with --yes to apply", err=True)
-        return EXIT_CHANGES if exit_code and outcome.actions else EXIT_OK
-    counts: dict[str, int] = {}
-    for result in outcome.results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
-    click.echo(f"{stage}{' (server dry-run)' if connection.dry_run else ''}: {summary}", err=True)
+        return Tally.of("pending" for _ in outcome.actions).exit_code(
+            writeback, changes_exit=exit_code
+        )
+    tally = Tally.of(r.status for r in outcome.results)
+    dry = " (server dry-run)" if writeback is WriteBack.SERVER_DRY_RUN else ""
+    click.echo(f"{stage}{dry}: {tally.summary()}", err=True)
     for result in outcome.failed:
         click.echo(str(result), err=True)
-    return EXIT_ERROR if outcome.failed else EXIT_OK
+    return tally.exit_code(writeback)
 
 
 def _progress(index: int, total: int, result: Any) -> None:

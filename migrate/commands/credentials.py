@@ -11,12 +11,18 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate.azure.results import OnResult
-from migrate.commands.azure_options import azure_context, azure_options
-from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_ERROR, EXIT_OK, UserError
+from migrate.azure.results import OnResult, tally
+from migrate.commands.options import (
+    azure_context,
+    azure_options,
+    cluster_options,
+    planning_options,
+    settings,
+)
+from migrate.errors import UserError
 from migrate.jobs.plan import plan_or_load
 from migrate.model import plan as plans
+from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Plan, Settings
 
 PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
@@ -36,8 +42,6 @@ PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
     is_flag=True,
     help="Read the OIDC issuer from the cluster's /.well-known/openid-configuration.",
 )
-@click.option("--kubeconfig", default="", metavar="F", help="kubeconfig (--issuer-from-cluster).")
-@click.option("--context", "kube_context", default="", metavar="C", help="kubeconfig context.")
 @click.option("--location", default="", metavar="REGION", help="Region of new identities.")
 @click.option(
     "--sp-object-id",
@@ -48,6 +52,7 @@ PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
 @click.option(
     "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@cluster_options
 @azure_options
 @planning_options
 def command(
@@ -117,7 +122,7 @@ def command(
         )
     else:
         results_table(results, Console(width=max(Console().width, 100)), write=yes, notes=notes)
-    return EXIT_ERROR if any(r.status == "failed" for r in results) else EXIT_OK
+    return tally(results).exit_code(WriteBack.of(yes=yes))
 
 
 def _plan(sources: Sequence[str], wanted: Settings, discovered: str, namespace: str) -> Plan:

@@ -1,4 +1,6 @@
-"""Options shared by every command that plans: they become one frozen Settings value."""
+"""The option groups commands share, each declared once: planning (they become one frozen
+Settings value), cluster (which kubeconfig and context) and journal (where a live run keeps it).
+and azure (which cloud and subscription; no SDK is imported here)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from migrate.azure.clouds import CLOUDS
+from migrate.azure.context import DEFAULT_CONCURRENCY, AzureContext
 from migrate.model import names
 from migrate.model.plan import Settings
 
@@ -75,10 +79,84 @@ PLANNING_OPTIONS = [
 ]
 
 
-def planning_options(f: F) -> F:
-    for option in reversed(PLANNING_OPTIONS):
-        f = option(f)
-    return f
+CLUSTER_OPTIONS = [
+    click.option("--kubeconfig", default="", metavar="FILE", help="kubeconfig file."),
+    click.option(
+        "--context", "kube_context", default="", metavar="NAME", help="kubeconfig context."
+    ),
+]
+
+AZURE_OPTIONS = [
+    click.option(
+        "--subscription",
+        default="",
+        envvar="AZURE_SUBSCRIPTION_ID",
+        metavar="ID",
+        help="Subscription for new identities and --aks (identities in the plan carry their "
+        "own). Env: AZURE_SUBSCRIPTION_ID.",
+    ),
+    click.option(
+        "--cloud",
+        type=click.Choice(list(CLOUDS)),
+        default="AzureCloud",
+        show_default=True,
+        help="Sovereign cloud: sets the ARM endpoint and the Entra authority.",
+    ),
+    click.option(
+        "--arm-endpoint",
+        default="",
+        metavar="URL",
+        help="ARM endpoint of a private cloud / Azure Stack (overrides --cloud).",
+    ),
+    click.option(
+        "--authority",
+        default="",
+        metavar="URL",
+        help="Entra authority host (overrides --cloud and AZURE_AUTHORITY_HOST). A custom CA "
+        "bundle comes from REQUESTS_CA_BUNDLE.",
+    ),
+    click.option(
+        "--azure-concurrency",
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="Identities written in parallel (writes on one identity are always sequential).",
+    ),
+]
+
+
+JOURNAL_OPTIONS = [
+    click.option(
+        "--journal",
+        "journal_file",
+        default="wi-migrate-journal.json",
+        show_default=True,
+        metavar="FILE",
+        help="Local copy of the journal (the cluster keeps the other).",
+    ),
+    click.option(
+        "--journal-namespace",
+        default="kube-system",
+        show_default=True,
+        metavar="NS",
+        help="Namespace of the ConfigMap wi-migrate-journal.",
+    ),
+]
+
+
+def _group(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+planning_options = _group(PLANNING_OPTIONS)
+cluster_options = _group(CLUSTER_OPTIONS)
+journal_options = _group(JOURNAL_OPTIONS)
+azure_options = _group(AZURE_OPTIONS)
 
 
 def settings(
@@ -104,4 +182,23 @@ def settings(
         proxy_sidecar=proxy_sidecar,
         proxy_sidecar_port=proxy_sidecar_port,
         identity_resource_group=identity_resource_group,
+    )
+
+
+def azure_context(
+    subscription: str,
+    cloud: str,
+    arm_endpoint: str,
+    authority: str,
+    azure_concurrency: int,
+    **_: Any,
+) -> AzureContext:
+    from migrate.azure.context import connect
+
+    return connect(
+        subscription=subscription,
+        cloud=cloud,
+        arm_endpoint=arm_endpoint,
+        authority=authority,
+        concurrency=azure_concurrency,
     )

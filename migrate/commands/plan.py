@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate.commands.options import planning_options, settings
+from migrate.commands.options import cluster_options, planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
 from migrate.jobs.plan import plan_manifests
 from migrate.write import report
@@ -29,16 +29,15 @@ from migrate.write import report
     help="Exit 2 when the plan has changes (and no errors), like terraform plan.",
 )
 @click.option("--cluster", is_flag=True, help="Plan the live cluster (read-only) instead of PATH.")
-@click.option("--context", default="", metavar="C", help="kubeconfig context (with --cluster).")
-@click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file (with --cluster).")
+@cluster_options
 @planning_options
 def command(
     paths: tuple[str, ...],
     output: str,
     exit_code: bool,
     cluster: bool,
-    context: str,
     kubeconfig: str,
+    kube_context: str,
     **options: Any,
 ) -> int:
     """Plan the migration of the manifests in PATH (files, folders, or - for stdin),
@@ -51,7 +50,7 @@ def command(
     if cluster:
         from migrate.jobs import live_plan as live  # the SDK is loaded only for a cluster
 
-        plan = live.plan(context, kubeconfig, settings(**options))
+        plan = live.plan(kube_context, kubeconfig, settings(**options))
     else:
         plan = plan_manifests(paths, settings(**options), options["default_namespace"])
     if output == "table":

@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_OK, UserError
+from migrate.errors import UserError
 from migrate.jobs.plan import plan_or_load
+from migrate.model.outcomes import CHANGED, UNCHANGED, Tally, WriteBack
 from migrate.model.plan import STAGES, Plan
 from migrate.write import render as targets
 from migrate.write.render import kubevalidate, output
@@ -73,13 +74,12 @@ def command(
     rendered = targets.render(plan, chosen, stage, targets.environment(templates))
     _validate(rendered, kube_version)
     written = output.write(output_dir, rendered)
-    changed = [w for w in written if w.changed]
-    for w in changed:
-        click.echo(f"wrote {w.path}", err=True)
-    click.echo(
-        f"{output_dir}: wrote {len(changed)}, unchanged {len(written) - len(changed)}", err=True
-    )
-    return EXIT_OK
+    tally = Tally.of(CHANGED if w.changed else UNCHANGED for w in written)
+    for w in written:
+        if w.changed:
+            click.echo(f"wrote {w.path}", err=True)
+    click.echo(f"{output_dir}: wrote {tally[CHANGED]}, unchanged {tally[UNCHANGED]}", err=True)
+    return tally.exit_code(WriteBack.WRITE)
 
 
 def _targets(names: tuple[str, ...]) -> list[str]:

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_ERROR, EXIT_OK, UserError
+from migrate.errors import EXIT_ERROR, UserError
 from migrate.jobs.plan import plan_or_load
 from migrate.model.inventory import Finding
+from migrate.model.outcomes import Tally, WriteBack
 from migrate.model.plan import STAGES, Plan
 from migrate.write.rewrite import stages, worktree, writer
 from migrate.write.rewrite.edits import RewriteError
@@ -57,19 +58,19 @@ def command(
             _show(finding)
     for finding in result.findings:  # the rewrite's own notes, the fallback among them
         _show(finding)
-    mode = "check" if check else "diff" if show_diff else "write"
+    writeback = WriteBack.of(check=check, diff=show_diff)
     changed = [f for f in result.files if f.changed]
-    if mode == "write" and changed and not allow_dirty:
+    if writeback is WriteBack.WRITE and changed and not allow_dirty:
         _refuse_dirty([f.path for f in changed if f.original is not None])
-    if mode == "diff":
+    if writeback is WriteBack.DIFF:
         click.echo(writer.diff(changed), nl=False)
-    if mode == "write":
+    if writeback is WriteBack.WRITE:
         writer.commit(result.files)
-    for status in writer.statuses(result.files, mode, _skipped(findings, plan)):
+    statuses = writer.statuses(result.files, writeback, _skipped(findings, plan))
+    for status in statuses:
         click.echo(str(status), err=True)
-    click.echo(_summary(mode, len(changed)), err=True)
-    failed = bool(plan.errors) or (mode == "check" and bool(changed))
-    return EXIT_ERROR if failed else EXIT_OK
+    click.echo(_summary(writeback, len(changed)), err=True)
+    return EXIT_ERROR if plan.errors else Tally.of(s.outcome for s in statuses).exit_code(writeback)
 
 
 def _show(finding: Finding) -> None:
@@ -97,7 +98,7 @@ def _refuse_dirty(paths: list[str]) -> None:
         )
 
 
-def _summary(mode: str, changed: int) -> str:
-    if mode == "write":
+def _summary(writeback: WriteBack, changed: int) -> str:
+    if writeback is WriteBack.WRITE:
         return f"{changed} file(s) rewritten" if changed else "nothing to change"
     return f"{changed} file(s) would be rewritten" if changed else "nothing to change"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from migrate.commands.apply import cluster_options
+from migrate.commands.options import cluster_options, journal_options
 from migrate.errors import EXIT_OK
 
 
@@ -16,8 +16,9 @@ from migrate.errors import EXIT_OK
     help="The stage to undo (later stages first).",
 )
 @cluster_options
+@journal_options
 def command(
-    stage: str, context: str, kubeconfig: str, journal_file: str, journal_namespace: str
+    stage: str, kubeconfig: str, kube_context: str, journal_file: str, journal_namespace: str
 ) -> int:
     """Restore every object STAGE touched to its journaled before-image, in reverse order.
 
@@ -29,7 +30,7 @@ def command(
     from migrate.write.live.journal import Journal
     from migrate.write.live.rollback import rollback
 
-    connection = Connection.connect(context, kubeconfig)
+    connection = Connection.connect(kube_context, kubeconfig)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
         changed = rollback(connection, journal, stage, lambda line: click.echo(line, err=True))

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import click
 
-from migrate.commands.apply import cluster_options
-from migrate.commands.options import planning_options, settings
+from migrate.commands.options import cluster_options, journal_options, planning_options, settings
 from migrate.errors import EXIT_OK
 from migrate.model.plan import STAGES
 
 
 @click.command("status")
 @cluster_options
+@journal_options
 @planning_options
 def command(
-    context: str, kubeconfig: str, journal_file: str, journal_namespace: str, **options: object
+    kubeconfig: str, kube_context: str, journal_file: str, journal_namespace: str, **options: object
 ) -> int:
     """Show each stage: journaled (done / running / rolled back) and what is left to do."""
     from migrate.jobs import live_plan as live
     from migrate.kubeapi.client import Connection
     from migrate.write.live.journal import Journal
 
-    connection = Connection.connect(context, kubeconfig)
+    connection = Connection.connect(kube_context, kubeconfig)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
         plan, discovery = live.read_and_plan(connection, settings(**options))  # type: ignore[arg-type]

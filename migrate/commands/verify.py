@@ -7,16 +7,19 @@ from typing import Any
 import click
 from rich.console import Console
 
-from migrate.commands.azure_options import azure_context, azure_options
-from migrate.commands.options import planning_options, settings
+from migrate.commands.options import (
+    azure_context,
+    azure_options,
+    cluster_options,
+    planning_options,
+    settings,
+)
 from migrate.errors import EXIT_ERROR, EXIT_OK
 from migrate.jobs.plan import plan_or_load
 
 
 @click.command("verify")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE_OR_PLAN...")
-@click.option("--kubeconfig", default="", metavar="F", help="kubeconfig file.")
-@click.option("--context", "kube_context", default="", metavar="C", help="kubeconfig context.")
 @click.option(
     "--tenant-id",
     default="",
@@ -40,6 +43,7 @@ from migrate.jobs.plan import plan_or_load
 @click.option(
     "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@cluster_options
 @azure_options
 @planning_options
 def command(

@@ -13,32 +13,39 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from migrate.errors import UserError
+from migrate.model.outcomes import CHANGED, PENDING, SKIPPED, UNCHANGED, WriteBack
 from migrate.write.rewrite.workspace import FileState
 
 Replace = Callable[[str, str], None]
-MODES = ("write", "check", "diff")
+WORDS = {CHANGED: "rewrote", PENDING: "would rewrite", UNCHANGED: "unchanged", SKIPPED: "skipped"}
 
 
 @dataclass(frozen=True)
 class Status:
     path: str
-    word: str  # rewrote / would rewrite / unchanged / skipped
+    outcome: str  # changed / pending / unchanged / skipped (migrate.model.outcomes)
     detail: str = ""
+
+    @property
+    def word(self) -> str:
+        return WORDS[self.outcome]
 
     def __str__(self) -> str:
         return f"{self.word} {self.path}" + (f" ({self.detail})" if self.detail else "")
 
 
-def statuses(files: Sequence[FileState], mode: str, skipped: dict[str, str]) -> list[Status]:
+def statuses(
+    files: Sequence[FileState], writeback: WriteBack, skipped: dict[str, str]
+) -> list[Status]:
     out = []
     for f in files:
         if f.changed:
-            word = "rewrote" if mode == "write" else "would rewrite"
-            out.append(Status(f.path, word, "; ".join(dict.fromkeys(f.notes))))
+            outcome = CHANGED if writeback is WriteBack.WRITE else PENDING
+            out.append(Status(f.path, outcome, "; ".join(dict.fromkeys(f.notes))))
         elif f.path not in skipped:
-            out.append(Status(f.path, "unchanged"))
+            out.append(Status(f.path, UNCHANGED))
     seen = {f.path for f in files if f.changed}
-    out += [Status(p, "skipped", why) for p, why in skipped.items() if p not in seen]
+    out += [Status(p, SKIPPED, why) for p, why in skipped.items() if p not in seen]
     return sorted(out, key=lambda s: s.path)
 
 
