@@ -1,5 +1,5 @@
 """Everything Azure: federated credentials, identities for service principals, role
-assignments, the cluster's OIDC issuer, and token checks (DESIGN.md §3, stage prepare).
+assignments, the cluster's OIDC issuer, and token checks (the prepare stage).
 
 Public API (the SDKs are imported inside these functions, never by importing this package):
 
@@ -11,11 +11,12 @@ Public API (the SDKs are imported inside these functions, never by importing thi
 - `identities.ensure_identities(actions, context, *, write, location=, on_result=)
   -> list[IdentityOutcome]`; `roles.copy_role_assignments(outcome, context, *, write,
   sp_object_id=, on_result=) -> list[ItemResult]`; `binding.bind_identities(plan, identities)`.
-- `issuer.aks_cluster(context, resource_group, name) -> AksCluster`,
-  `issuer.cluster_issuer(kube_connection) -> str`,
-  `issuer.check_issuer(planned, discovered, where) -> str`.
-- `tokens.verify_tokens(plan, kube_connection, context, *, tenant_id=, probe=, on_check=)
-  -> list[TokenCheck]`.
+- `issuer.aks_cluster(context, resource_group, name) -> AksCluster`, `issuer.aks_issuer(cluster)`
+  (the cluster's own discovery document is read by migrate.kubeapi.oidc; which issuer wins is
+  migrate.planner.issuer's policy).
+- `tokens.verify_tokens(plan, tokens, context, *, tenant_id=, probe=, on_check=)
+  -> list[TokenCheck]`, with `tokens` a ServiceAccount's token source
+  (migrate.kubeapi.oidc.token_source(connection)).
 
 Per-item failures are values (`results.ItemResult`, `tokens.TokenCheck`); only a problem with the
 whole run (no issuer, a bad option) raises `UserError`.

@@ -1,6 +1,6 @@
 """Federated identity credentials: read what exists, create only what is missing.
 
-DOMAIN.md §2: an existing FIC is found by (issuer, subject), not by name; names are immutable;
+docs/domain.md §2: an existing FIC is found by (issuer, subject), not by name; names are immutable;
 at most 20 per identity; writes on one identity must be sequential (409 otherwise), different
 identities may be written in parallel.
 """

@@ -6,7 +6,6 @@ Used exactly as published, trailing slash included: Entra compares it byte for b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from migrate.azure import retry
 from migrate.azure.context import AzureContext
@@ -92,35 +91,3 @@ def aks_issuer(cluster: AksCluster) -> str:
             f"az aks update -g {cluster.resource_group} -n {cluster.name} --enable-oidc-issuer",
         )
     return cluster.issuer
-
-
-def cluster_issuer(connection: Any) -> str:
-    """`issuer` of the API server's /.well-known/openid-configuration (a kube Connection)."""
-    from migrate.kubeapi.client import ApiFailure
-
-    try:
-        document = connection.call("GET", "/.well-known/openid-configuration")
-    except ApiFailure as error:
-        raise UserError(
-            f"the cluster does not serve its OIDC discovery document: {error}",
-            "pass --issuer URL (az aks show ... --query oidcIssuerProfile.issuerUrl)",
-        ) from None
-    issuer = document.get("issuer") if isinstance(document, dict) else None
-    if not isinstance(issuer, str) or not issuer:
-        raise UserError("the cluster's OIDC discovery document has no issuer", "pass --issuer URL")
-    return issuer
-
-
-def check_issuer(planned: str, discovered: str, where: str) -> str:
-    """The issuer to use: the plan's must be the discovered one, byte for byte."""
-    if planned and planned != discovered:
-        slash = (
-            " (they differ only by the trailing '/': tokens would fail with AADSTS70021)"
-            if planned.rstrip("/") == discovered.rstrip("/")
-            else ""
-        )
-        raise UserError(
-            f"the plan's issuer {planned!r} is not {where}'s {discovered!r}{slash}",
-            f"plan again with --issuer {discovered}",
-        )
-    return discovered

@@ -1,4 +1,4 @@
-"""Per-item outcomes of the Azure side: values, never exceptions (STYLE.md §5)."""
+"""Per-item outcomes of the Azure side: values, never exceptions."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Token checks without a pod: a Kubernetes TokenRequest for the ServiceAccount (audience
 api://AzureADTokenExchange), then the client-assertion exchange at Entra, as the workload's SDK
-would do it (DOMAIN.md §2). Failures are explained from the AADSTS code and, for a missing match,
+would do it (docs/domain.md §2). Failures are explained from the AADSTS code and, for a missing match,
 from the identity's federated credentials."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from migrate.azure import diagnose
 from migrate.azure.context import AzureContext
-from migrate.model.inventory import FIC_AUDIENCE, ObjectRef
+from migrate.model.inventory import ObjectRef
 from migrate.model.plan import (
     AnnotateServiceAccount,
     CreateFederatedCredential,
@@ -25,8 +25,9 @@ from migrate.model.plan import (
     Plan,
 )
 
+# A ServiceAccount's token, or ("", why there is none): migrate.kubeapi.oidc asks the cluster
+TokenSource = Callable[[ObjectRef], tuple[str, str]]
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-TOKEN_SECONDS = 600  # the shortest lifetime the API server grants
 EXPLAINED = {
     "70021": "no federated credential matches the token's issuer, subject and audience",
     "700211": "no federated credential has the token's issuer",
@@ -78,7 +79,7 @@ def planned_pairs(plan: Plan) -> list[tuple[ObjectRef, ManagedIdentity]]:
 
 def verify_tokens(
     plan: Plan,
-    kube: Any,
+    tokens: TokenSource,
     context: AzureContext,
     *,
     tenant_id: str = "",
@@ -88,7 +89,7 @@ def verify_tokens(
     """A token check for every planned ServiceAccount and identity, in parallel."""
 
     def one(pair: tuple[ObjectRef, ManagedIdentity]) -> TokenCheck:
-        checked = check_token(pair[0], pair[1], kube, context, tenant_id=tenant_id, probe=probe)
+        checked = check_token(pair[0], pair[1], tokens, context, tenant_id=tenant_id, probe=probe)
         if on_check is not None:
             on_check(checked)
         return checked
@@ -101,7 +102,7 @@ def verify_tokens(
 def check_token(
     account: ObjectRef,
     identity: ManagedIdentity,
-    kube: Any,
+    tokens: TokenSource,
     context: AzureContext,
     *,
     tenant_id: str = "",
@@ -114,9 +115,9 @@ def check_token(
     if isinstance(resolved, str):
         return TokenCheck(sa, identity.name, identity.client_id, SKIPPED, "", resolved)
     identity = resolved
-    token = _service_account_token(kube, account)
-    if token.startswith("!"):
-        return TokenCheck(sa, identity.name, identity.client_id, FAILED, "", token[1:])
+    token, missing = tokens(account)
+    if not token:
+        return TokenCheck(sa, identity.name, identity.client_id, FAILED, "", missing)
     claims = _claims(token)
     code, message = "", ""
     for attempt in range(1, probe.attempts + 1):
@@ -142,28 +143,6 @@ def _explain(
     if why is not None:
         return why.text
     return EXPLAINED.get(code, message.splitlines()[0] if message else "refused")
-
-
-def _service_account_token(kube: Any, account: ObjectRef) -> str:
-    """The token, or "!" + why there is none."""
-    from migrate.kubeapi.client import ApiFailure
-
-    body = {
-        "apiVersion": "authentication.k8s.io/v1",
-        "kind": "TokenRequest",
-        "spec": {"audiences": [FIC_AUDIENCE], "expirationSeconds": TOKEN_SECONDS},
-    }
-    path = f"/api/v1/namespaces/{account.namespace}/serviceaccounts/{account.name}/token"
-    try:
-        answer = kube.call("POST", path, body=body)
-    except ApiFailure as error:
-        if error.status == 404:
-            return (
-                f"!ServiceAccount {account.namespace}/{account.name} is not in the cluster: "
-                "run the prepare stage first"
-            )
-        return f"!TokenRequest failed: {error}"
-    return str(((answer or {}).get("status") or {}).get("token") or "!no token in the answer")
 
 
 def _claims(token: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from migrate.jobs.plan import plan_or_load
 from migrate.model import plan as plans
 from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Plan, Settings
+from migrate.planner.issuer import resolve_issuer
 
 PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
 
@@ -72,8 +73,8 @@ def command(
     run writes nothing. Dry run unless --yes.
     """
     from migrate.azure import issuer as issuers
-    from migrate.azure.output import as_json, results_table
     from migrate.azure.prepare import prepare_azure
+    from migrate.commands.azure_output import as_json, results_table
 
     object_ids = _object_ids(sp_object_id)
     wanted = settings(**options)
@@ -88,7 +89,7 @@ def command(
             discovered = issuers.aks_issuer(cluster)
             location = location or cluster.location
         if issuer_from_cluster:
-            discovered = issuers.check_issuer(
+            discovered = resolve_issuer(
                 discovered, _cluster_issuer(kubeconfig, kube_context), "the cluster"
             )
         plan = _plan(sources, wanted, discovered, options["default_namespace"])
@@ -127,8 +128,6 @@ def command(
 
 def _plan(sources: Sequence[str], wanted: Settings, discovered: str, namespace: str) -> Plan:
     """The plan, with the discovered issuer; a saved plan must already carry it."""
-    from migrate.azure.issuer import check_issuer
-
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
         plan = plans.load_file(sources[0])
         if discovered and not plan.settings.issuer:
@@ -137,24 +136,30 @@ def _plan(sources: Sequence[str], wanted: Settings, discovered: str, namespace: 
                 f"plan again with --issuer {discovered}",
             )
         if discovered:
-            check_issuer(plan.settings.issuer, discovered, "the cluster")
+            resolve_issuer(plan.settings.issuer, discovered, "the cluster")
         return plan
     if discovered:
         wanted = dataclasses.replace(
-            wanted, issuer=check_issuer(wanted.issuer, discovered, "the cluster")
+            wanted, issuer=resolve_issuer(wanted.issuer, discovered, "the cluster")
         )
     return plan_or_load(sources, wanted, namespace)
 
 
 def _cluster_issuer(kubeconfig: str, kube_context: str) -> str:
-    from migrate.azure.issuer import cluster_issuer
     from migrate.kubeapi.client import Connection
+    from migrate.kubeapi.oidc import published_issuer
 
     connection = Connection.connect(kube_context, kubeconfig)
     try:
-        return cluster_issuer(connection)
+        issuer = published_issuer(connection)
     finally:
         connection.close()
+    if not issuer:
+        raise UserError(
+            "the cluster publishes no OIDC issuer (/.well-known/openid-configuration)",
+            "pass --issuer URL (az aks show ... --query oidcIssuerProfile.issuerUrl)",
+        )
+    return issuer
 
 
 def _object_ids(pairs: Sequence[str]) -> dict[str, str]:

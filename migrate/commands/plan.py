@@ -9,7 +9,7 @@ from rich.console import Console
 
 from migrate.commands.options import cluster_options, planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
-from migrate.jobs.plan import plan_manifests
+from migrate.jobs.plan import plan_cluster, plan_manifests
 from migrate.write import report
 
 
@@ -48,9 +48,7 @@ def command(
     if cluster == bool(paths):
         raise UserError("pass PATH... or --cluster (one of them)", "see wi-migrate plan --help")
     if cluster:
-        from migrate.jobs import live_plan as live  # the SDK is loaded only for a cluster
-
-        plan = live.plan(kube_context, kubeconfig, settings(**options))
+        plan = plan_cluster(kube_context, kubeconfig, settings(**options))
     else:
         plan = plan_manifests(paths, settings(**options), options["default_namespace"])
     if output == "table":

@@ -17,14 +17,14 @@ def command(
     kubeconfig: str, kube_context: str, journal_file: str, journal_namespace: str, **options: object
 ) -> int:
     """Show each stage: journaled (done / running / rolled back) and what is left to do."""
-    from migrate.jobs import live_plan as live
+    from migrate.jobs.plan import read_and_plan
     from migrate.kubeapi.client import Connection
     from migrate.write.live.journal import Journal
 
     connection = Connection.connect(kube_context, kubeconfig)
     try:
         journal = Journal(connection, journal_namespace, journal_file).load()
-        plan, discovery = live.read_and_plan(connection, settings(**options))  # type: ignore[arg-type]
+        plan, discovery = read_and_plan(connection, settings(**options))  # type: ignore[arg-type]
     finally:
         connection.close()
     click.echo(f"cluster {connection.name}: issuer {discovery.issuer or '(unknown)'}")

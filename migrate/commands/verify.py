@@ -60,16 +60,17 @@ def command(
     (audience api://AzureADTokenExchange), then the exchange at Entra. Refusals are explained
     (AADSTS codes, the nearest federated credential). Exit 1 unless every check passes.
     """
-    from migrate.azure.output import as_json, checks_table
     from migrate.azure.tokens import Probe, verify_tokens
+    from migrate.commands.azure_output import as_json, checks_table
     from migrate.kubeapi.client import Connection
+    from migrate.kubeapi.oidc import token_source
 
     plan = plan_or_load(sources, settings(**options), options["default_namespace"])
     kube = Connection.connect(kube_context, kubeconfig)
     context = azure_context(**options)
     try:
         checks = verify_tokens(
-            plan, kube, context, tenant_id=tenant_id, probe=Probe(attempts, delay)
+            plan, token_source(kube), context, tenant_id=tenant_id, probe=Probe(attempts, delay)
         )
     finally:
         context.close()

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from migrate.errors import UserError
-from migrate.jobs import live_plan as live
 from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.errors import failure
 from migrate.model import plan as plans
@@ -24,6 +23,7 @@ from migrate.model.plan import (
     Plan,
     Settings,
 )
+from migrate.planner import live
 from migrate.read import cluster
 from migrate.write.live import gates
 from migrate.write.live.journal import Journal

@@ -46,7 +46,7 @@ class AzureCredentials(Credentials):
         return done.plan, results
 
     def missing(self, actions: Sequence[CreateFederatedCredential]) -> list[str]:
-        """Credentials not found on their identity by (issuer, subject) (DOMAIN.md §2)."""
+        """Credentials not found on their identity by (issuer, subject) (docs/domain.md §2)."""
         from migrate.azure.federated import list_existing
 
         found: dict[str, set[tuple[str, str]]] = {}
@@ -71,8 +71,9 @@ class AzureCredentials(Credentials):
 
     def token_failures(self, plan: Plan, connection: Any) -> list[str]:
         from migrate.azure.tokens import PASSED, verify_tokens
+        from migrate.kubeapi.oidc import token_source
 
-        checks = verify_tokens(plan, connection, self.context)
+        checks = verify_tokens(plan, token_source(connection), self.context)
         return [
             f"ServiceAccount {c.service_account} with {c.identity}: {c.status} {c.code} {c.detail}"
             for c in checks

@@ -1,4 +1,4 @@
-"""The uninstall stage: Pod Identity's own installation, in a safe order (DOMAIN.md §1).
+"""The uninstall stage: Pod Identity's own installation, in a safe order (docs/domain.md §1).
 
 Refuses while a pod still carries aadpodidbinding or an AzureAssignedIdentity remains.
 A live Helm release can be left to `helm uninstall` (--helm-command); the AKS add-on is
@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Callable
 
 from migrate.azure.context import AzureContext
-from migrate.jobs import live_plan as live
 from migrate.jobs.live import Options, Outcome
 from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.errors import failure
@@ -21,7 +20,7 @@ from migrate.kubeapi.kinds import kind
 from migrate.model import plan as plans
 from migrate.model.inventory import Inventory
 from migrate.model.plan import Action, DeleteObject, Plan, Settings
-from migrate.planner import retirement
+from migrate.planner import live, retirement
 from migrate.read import cluster
 from migrate.read.cluster import Discovery
 from migrate.write.live import gates, node_pools

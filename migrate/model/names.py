@@ -1,4 +1,4 @@
-"""Names the migration creates: ServiceAccounts and federated credentials (DOMAIN.md §2)."""
+"""Names the migration creates: ServiceAccounts and federated credentials (docs/domain.md §2)."""
 
 from __future__ import annotations
 

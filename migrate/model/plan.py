@@ -1,4 +1,4 @@
-"""The MigrationPlan: ordered actions and findings, as data (DESIGN.md §2).
+"""The MigrationPlan: ordered actions and findings, as data (docs/architecture.md).
 
 A plan is what every writer executes. It serializes to JSON/YAML
 (`apiVersion: wi-migrate/v1`, `kind: MigrationPlan`) and loads back to an equal

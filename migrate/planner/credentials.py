@@ -14,7 +14,7 @@ from migrate.model.plan import (
     Settings,
 )
 
-LIMIT = 20  # federated credentials per identity (DOMAIN.md §2)
+LIMIT = 20  # federated credentials per identity (docs/domain.md §2)
 DEFAULT_CLUSTER = "cluster"
 AKS_ISSUER_HOST = "oic.prod-aks.azure.com"
 

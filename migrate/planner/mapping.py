@@ -1,4 +1,4 @@
-"""plan(): the mapping rules of DESIGN.md §4, a pure function of (Inventory, Settings)."""
+"""plan(): the mapping rules of docs/mapping-rules.md, a pure function of (Inventory, Settings)."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class _Planner:
             self.workloads.retire_label(workload)
 
     def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
-        """Bindings that serve the group, each with its AzureIdentity (DESIGN.md §4 rule 1)."""
+        """Bindings that serve the group, each with its AzureIdentity (docs/mapping-rules.md, rule 1)."""
         found, missing = [], False
         for binding in self.inventory.bindings:
             if binding.selector != group.selector:

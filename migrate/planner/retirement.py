@@ -1,4 +1,4 @@
-"""What the retire and uninstall stages delete (DESIGN.md §3, DOMAIN.md §1)."""
+"""What the retire and uninstall stages delete (docs/architecture.md#stages, docs/domain.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which ServiceAccount a group of pod templates moves to (DESIGN.md §4 rule 2)."""
+"""Which ServiceAccount a group of pod templates moves to (docs/mapping-rules.md, rule 2)."""
 
 from __future__ import annotations
 

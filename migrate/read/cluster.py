@@ -1,6 +1,6 @@
 """Read a live cluster into an Inventory: the only read path to the Kubernetes API.
 
-Each kind is listed once across all namespaces, page by page (DESIGN.md §8): the number
+Each kind is listed once across all namespaces, page by page (docs/architecture.md#performance-budget): the number
 of calls grows with kinds x pages, never with namespaces or pods. Objects are plain
 dicts (camelCase, as in YAML) fed to the same `objects.records` the manifests reader
 uses. Pods are read to find bare pods and pods whose owner the tool does not know; a
@@ -15,6 +15,7 @@ from typing import Any
 
 from migrate.kubeapi.client import Connection, Object
 from migrate.kubeapi.kinds import kind
+from migrate.kubeapi.oidc import published_issuer
 from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
 from migrate.read import merge
@@ -100,17 +101,6 @@ def origin(obj: Object) -> Origin:
     return Origin(ref=ref, version=str(meta.get("resourceVersion", "")))
 
 
-def issuer(connection: Connection) -> str:
-    """The service-account token issuer the API server publishes (OIDC discovery)."""
-    from migrate.kubeapi.client import ApiFailure
-
-    try:
-        document = connection.call("GET", "/.well-known/openid-configuration")
-    except ApiFailure:
-        return ""
-    return str(document.get("issuer", "")) if isinstance(document, dict) else ""
-
-
 def webhook(connection: Connection) -> str:
     for obj in objects(connection, "MutatingWebhookConfiguration"):
         meta = obj.get("metadata") or {}
@@ -160,7 +150,7 @@ class _Reader:
         for kind_name, name in BY_NAME.items():
             self._add(objects(self.connection, kind_name, fields=f"metadata.name={name}"))
         self._pods(objects(self.connection, "Pod"))
-        self.discovery.issuer = issuer(self.connection)
+        self.discovery.issuer = published_issuer(self.connection)
         self.discovery.webhook = webhook(self.connection)
         self.discovery.helm_releases = helm_releases(self.connection)
 

@@ -1,7 +1,7 @@
 """Finding manifest files, and parsing them into documents that keep their lines.
 
 Parsing uses PyYAML's C loader; each document keeps its node tree so that a line can
-be found for any key without a second parse (DESIGN.md §6).
+be found for any key without a second parse (docs/architecture.md#rewriting-files).
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def _is_pairs(value: Any) -> bool:
 
 def _finish(record: Record) -> Record:
     if isinstance(record, AzureIdentity) and record.type == UNSET_TYPE:
-        return dataclasses.replace(record, type=0)  # a missing type means 0 (DOMAIN.md §1)
+        return dataclasses.replace(record, type=0)  # a missing type means 0 (docs/domain.md §1)
     return record
 
 

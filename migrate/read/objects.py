@@ -2,7 +2,7 @@
 
 Shared by both sources: `records(obj, namespace, origin)` returns the records and
 findings one object yields. Field names of Pod Identity's kinds are matched without
-regard to case: users wrote `ResourceID`, `resourceID` and `resourceid` (DOMAIN.md §1).
+regard to case: users wrote `ResourceID`, `resourceID` and `resourceid` (docs/domain.md §1).
 """
 
 from __future__ import annotations

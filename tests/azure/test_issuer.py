@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from migrate.azure.context import AzureContext
-from migrate.azure.issuer import aks_cluster, aks_issuer, check_issuer, cluster_issuer, parse_aks
+from migrate.azure.issuer import aks_cluster, aks_issuer, parse_aks
 from migrate.errors import UserError
 from migrate.kubeapi.client import Connection
+from migrate.kubeapi.oidc import published_issuer
+from migrate.planner.issuer import resolve_issuer
 from tests.azure.builders import ISSUER, SUBSCRIPTION
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
@@ -54,14 +56,15 @@ def test_issuer_from_the_cluster_discovery_document(
 ) -> None:
     connection = Connection.connect("", kubeconfig)
     try:
-        assert cluster_issuer(connection) == ISSUER
+        assert published_issuer(connection) == ISSUER
     finally:
         connection.close()
 
 
 def test_a_plan_issuer_without_its_trailing_slash_is_refused() -> None:
-    assert check_issuer("", ISSUER, "the cluster") == ISSUER
-    assert check_issuer(ISSUER, ISSUER, "the cluster") == ISSUER
+    assert resolve_issuer("", ISSUER, "the cluster") == ISSUER
+    assert resolve_issuer(ISSUER, "", "the cluster") == ISSUER  # nothing discovered
+    assert resolve_issuer(ISSUER, ISSUER, "the cluster") == ISSUER
     with pytest.raises(UserError, match="differ only by the trailing '/'") as raised:
-        check_issuer(ISSUER.rstrip("/"), ISSUER, "the cluster")
+        resolve_issuer(ISSUER.rstrip("/"), ISSUER, "the cluster")
     assert raised.value.hint == f"plan again with --issuer {ISSUER}"

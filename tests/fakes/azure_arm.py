@@ -1,7 +1,7 @@
 """ARM resource providers of the fake Azure: ManagedIdentity, ContainerService and the
 node pools' VM scale sets / VMs of Compute (only their identities).
 
-Rules follow the real ManagedIdentity RP (DOMAIN.md §2): 20 FICs per identity, the name pattern,
+Rules follow the real ManagedIdentity RP (docs/domain.md §2): 20 FICs per identity, the name pattern,
 (issuer, subject) unique per identity, exactly one audience, and 409
 `ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity` when FIC writes on one
 identity overlap. Error messages are the ones the RP documents; the 20-limit code is a guess.

@@ -1,7 +1,7 @@
 """Entra half of the fake Azure: OpenID metadata and the v2.0 token endpoint.
 
 A client-assertion grant is accepted only when a FIC on the identity with that client id matches
-the assertion's issuer, subject and audience exactly (case-sensitive, DOMAIN.md §2) and is older
+the assertion's issuer, subject and audience exactly (case-sensitive, docs/domain.md §2) and is older
 than `Settings.propagation_delay`. Errors carry the AADSTS codes Entra really returns.
 """
 

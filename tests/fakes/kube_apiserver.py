@@ -1,4 +1,4 @@
-"""A small, faithful Kubernetes API server for tests (DESIGN.md §7).
+"""A small, faithful Kubernetes API server for tests (docs/architecture.md#tests).
 
 The real `kubernetes` client talks to it over HTTP on 127.0.0.1::
 

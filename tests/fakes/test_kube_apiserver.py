@@ -305,7 +305,7 @@ def test_workload_validation_matches_the_api_server(
     with pytest.raises(client.ApiException) as error:
         apps.patch_namespaced_deployment("web", "default", new_selector)
     assert error.value.status == 422 and "field is immutable" in error.value.body
-    # DOMAIN.md: an unquoted `true` label value is a boolean, which the API server rejects.
+    # docs/domain.md: an unquoted `true` label value is a boolean, which the API server rejects.
     boolean = deployment("api")
     boolean["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"] = True
     status, body = raw(kube, "POST", "/apis/apps/v1/namespaces/default/deployments", boolean)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from migrate.jobs import live_plan as live
+from migrate.jobs.plan import read_and_plan
 from migrate.kubeapi.client import Connection
 from migrate.model import plan as plans
 from migrate.model.inventory import PI_LABEL
@@ -64,7 +64,7 @@ def test_sample_cluster_plans_every_workload_through_its_controller(
 
 def test_plan_uses_the_discovered_issuer(kube: FakeKubeApiServer) -> None:
     kube.load_snapshot(SAMPLE)
-    plan, _ = live.read_and_plan(connect(kube), Settings(cluster_name="aks1"))
+    plan, _ = read_and_plan(connect(kube), Settings(cluster_name="aks1"))
     issuers = {a.credential.issuer for a in plan.actions if hasattr(a, "credential")}
     assert issuers == {kube.issuer}
     assert len([a for a in plan.actions if isinstance(a, SwitchWorkload)]) == 25
@@ -119,7 +119,7 @@ def test_owners_bare_pods_and_unknown_owners(kube: FakeKubeApiServer) -> None:
     unknown = sorted(f.subject for f in inventory.findings if f.code == "unknown-owner")
     assert unknown == ["Pod/default/gone-1", "Pod/default/op-1", "ReplicaSet/default/canary-abc"]
     assert discovery.webhook == ""
-    plan, _ = live.read_and_plan(connect(kube), Settings())
+    plan, _ = read_and_plan(connect(kube), Settings())
     assert "webhook-missing" in {f.code for f in plan.findings}
 
 
@@ -144,7 +144,7 @@ def test_helm_owned_workloads_and_releases(kube: FakeKubeApiServer) -> None:
         data={"release": "c2VjcmV0"},
     )
     kube.seed([deployment, release, obj("Secret", "other", "orders", data={"password": "eA=="})])
-    plan, discovery = live.read_and_plan(connect(kube), Settings())
+    plan, discovery = read_and_plan(connect(kube), Settings())
     assert discovery.helm_releases == {"orders/orders": "deployed"}
     owned = [f for f in plan.findings if f.code == "owned-workload"]
     assert [f.subject for f in owned] == ["Deployment/orders/orders-api"]

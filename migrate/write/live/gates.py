@@ -1,4 +1,4 @@
-"""Gates between live stages (DESIGN.md §3): each names what is not ready yet.
+"""Gates between live stages (docs/architecture.md#stages): each names what is not ready yet.
 
 A gate runs at the start of the stage it guards. A failed gate stops the run with exit
 code 3 and the list of what blocks it; `--skip-gate NAME` overrides one gate explicitly.

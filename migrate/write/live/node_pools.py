@@ -1,4 +1,4 @@
-"""Pod Identity's identities still attached to the nodes (DOMAIN.md §1), a security check.
+"""Pod Identity's identities still attached to the nodes (docs/domain.md §1), a security check.
 
 MIC (standard mode) attached every identity in use to the node pools' VM scale sets; in managed
 mode and with the AKS add-on they were attached by hand. With NMI gone, any pod on those nodes
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migrate.azure import retry
+from migrate.azure.compute import attached_identities
 from migrate.azure.context import AzureContext
 from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.kinds import kind
@@ -84,13 +84,11 @@ def node_hosts(connection: Connection) -> tuple[list[NodeHost], list[str]]:
     return sorted(hosts.values(), key=lambda h: h.id.lower()), sorted(other)
 
 
-def attached(context: AzureContext, host: NodeHost) -> set[str]:
-    """Lower-cased resource ids of the user-assigned identities attached to `host`."""
-    compute = context.compute(host.subscription)
-    operations = compute.virtual_machine_scale_sets if host.scale_set else compute.virtual_machines
-    found = retry.call(lambda: operations.get(host.resource_group, host.name), context.retries)
-    identity = found.identity
-    return {rid.lower() for rid in (identity.user_assigned_identities or {})} if identity else set()
+def attached(context: AzureContext, host: NodeHost) -> tuple[set[str], str]:
+    """Lower-cased resource ids of the identities attached to `host`, or why Azure won't say."""
+    return attached_identities(
+        context, host.subscription, host.resource_group, host.name, host.scale_set
+    )
 
 
 def check(
@@ -98,8 +96,6 @@ def check(
 ) -> tuple[list[Finding], list[str]]:
     """A security finding per used identity still attached to a node host; notes for what
     could not be checked (a host Azure would not show, nodes that are not Azure VMs)."""
-    from azure.core.exceptions import AzureError
-
     try:
         hosts, other = node_hosts(connection)
     except ApiFailure as e:
@@ -117,11 +113,10 @@ def check(
             f"({', '.join(other[:5])}{', ...' if len(other) > 5 else ''})"
         )
     for host in hosts:
-        try:
-            on_host = attached(context, host)
-        except AzureError as error:
+        on_host, problem = attached(context, host)
+        if problem:
             notes.append(
-                f"could not read the identities of {host.id}: {retry.describe(error)}; check by "
+                f"could not read the identities of {host.id}: {problem}; check by "
                 f"hand: {host.az('show')} (reading needs Microsoft.Compute/"
                 f"{host.collection}/read)"
             )

@@ -1,6 +1,6 @@
 """The Azure side of a stage, grouped by identity: shared by the az, terraform, bicep, aso targets.
 
-Federated credentials of one identity must be written one after another (DOMAIN.md §2:
+Federated credentials of one identity must be written one after another (docs/domain.md §2:
 concurrent writes fail with 409); every target gets them already grouped and ordered.
 """
 

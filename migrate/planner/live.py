@@ -1,17 +1,17 @@
-"""Plan a live cluster: read it, plan with the shared pure planner, add what only a live
-cluster shows (objects owned by Helm / Flux / Argo CD, the webhook, the issuer)."""
+"""What only a live cluster adds to the plan: the issuer it publishes, objects owned by Helm /
+Flux / Argo CD (a live patch would be reverted), and whether the webhook is installed. Pure:
+the cluster was read before (migrate.read.cluster)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from migrate.kubeapi.client import Connection
 from migrate.model import findings
 from migrate.model.inventory import Finding, Inventory, ObjectRef, Origin, Workload
 from migrate.model.plan import Plan, RemovePodLabel, Settings, SwitchWorkload
+from migrate.planner.issuer import resolve_issuer
 from migrate.planner.mapping import plan as plan_inventory
-from migrate.read import cluster
-from migrate.read.cluster import Discovery
+from migrate.read.cluster import WEBHOOK_NAME, Discovery
 
 OWNER_FIX = {
     "helm": "set it in the chart's values (pod labels / podLabels: "
@@ -23,25 +23,11 @@ OWNER_FIX = {
 }
 
 
-def plan(context: str, kubeconfig: str, settings: Settings) -> Plan:
-    connection = Connection.connect(context, kubeconfig)
-    try:
-        return read_and_plan(connection, settings)[0]
-    finally:
-        connection.close()
-
-
-def read_and_plan(connection: Connection, settings: Settings) -> tuple[Plan, Discovery]:
-    inventory, discovery = cluster.read(connection)
-    return plan_from(inventory, discovery, settings)
-
-
 def plan_from(
     inventory: Inventory, discovery: Discovery, settings: Settings
 ) -> tuple[Plan, Discovery]:
-    if not settings.issuer and discovery.issuer:
-        settings = dataclasses.replace(settings, issuer=discovery.issuer)
-    planned = plan_inventory(inventory, settings)
+    issuer = resolve_issuer(settings.issuer, discovery.issuer, "the cluster")
+    planned = plan_inventory(inventory, dataclasses.replace(settings, issuer=issuer))
     extra = [*owned(planned, inventory, discovery.releases), *_webhook(discovery)]
     return dataclasses.replace(planned, findings=(*planned.findings, *extra)), discovery
 
@@ -87,7 +73,7 @@ def _webhook(discovery: Discovery) -> list[Finding]:
             "webhook-missing",
             Origin(ref="MutatingWebhookConfiguration"),
             "the Azure Workload Identity webhook is not installed "
-            f"(no MutatingWebhookConfiguration {cluster.WEBHOOK_NAME})",
+            f"(no MutatingWebhookConfiguration {WEBHOOK_NAME})",
             "install it (helm chart workload-identity-webhook, or the AKS OIDC/workload identity "
             "feature) before the switch stage: without it pods get no token",
         )
