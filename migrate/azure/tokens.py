@@ -1,7 +1,7 @@
 """Token checks without a pod: a Kubernetes TokenRequest for the ServiceAccount (audience
 api://AzureADTokenExchange), then the client-assertion exchange at Entra, as the workload's SDK
-would do it (docs/domain.md §2). Failures are explained from the AADSTS code and, for a missing match,
-from the identity's federated credentials."""
+would do it (docs/domain.md §2). Failures are explained from the AADSTS code and, for a missing
+match, from the identity's federated credentials."""
 
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ class _Planner:
             self.workloads.retire_label(workload)
 
     def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
-        """Bindings that serve the group, each with its AzureIdentity (docs/mapping-rules.md, rule 1)."""
+        """Bindings that serve the group, each with its AzureIdentity (mapping rule 1)."""
         found, missing = [], False
         for binding in self.inventory.bindings:
             if binding.selector != group.selector:

@@ -1,4 +1,4 @@
-"""What switch and retire do to each workload (docs/architecture.md#stages, docs/mapping-rules.md)."""
+"""What switch and retire do to each workload (mapping rules 7 and 8, docs/mapping-rules.md)."""
 
 from __future__ import annotations
 

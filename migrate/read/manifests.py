@@ -1,7 +1,7 @@
 """Read a manifests repo (files, folders or stdin) into an Inventory.
 
-Fast path (docs/architecture.md#rewriting-files): every file is read as bytes once; only files that mention
-Pod Identity are parsed in the first pass. The second pass parses just the files that
+Fast path (docs/architecture.md, rewriting files): every file is read as bytes once; only files
+that mention Pod Identity are parsed in the first pass. The second pass parses just the files that
 hold ServiceAccounts, (Cluster)RoleBindings, or workloads naming a ServiceAccount that
 a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
 """

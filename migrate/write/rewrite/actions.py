@@ -1,4 +1,4 @@
-"""Each plan action as ops on the documents that hold its target (docs/architecture.md#rewriting-files).
+"""Each plan action as ops on the documents that hold its target (docs/architecture.md).
 
 A record defined in a kustomize base and patched in an overlay has both documents as
 origins: the switch goes where the `aadpodidbinding` label is set (the last such

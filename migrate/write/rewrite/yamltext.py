@@ -17,7 +17,7 @@ YAML11_WORDS = {
 
 @dataclass(frozen=True)
 class Layout:
-    """How a document is indented, detected from its own nodes (docs/architecture.md#rewriting-files)."""
+    """How a document is indented, detected from its own nodes (docs/architecture.md)."""
 
     newline: str = "\n"
     step: int = 2  # spaces per mapping level (1-5 seen in the wild)
