@@ -1,8 +1,8 @@
 """Read a live cluster into an Inventory: the only read path to the Kubernetes API.
 
 Each kind is listed once across all namespaces, page by page (docs/architecture.md, performance
-budget): the number of calls grows with kinds x pages, never with namespaces or pods. Objects are plain
-dicts (camelCase, as in YAML) fed to the same `objects.records` the manifests reader
+budget): the number of calls grows with kinds x pages, never with namespaces or pods. Objects
+are plain dicts (camelCase, as in YAML) fed to the same `objects.records` the manifests reader
 uses. Pods are read to find bare pods and pods whose owner the tool does not know; a
 workload with no running pod is still found through its controller.
 """
