@@ -58,14 +58,18 @@ def test_a_failure_that_outlasts_the_retries_is_a_resumable_stop(
     assert "the API server failed" in err and "run the same command again" in err
 
 
-def test_a_bug_is_one_line_with_where_to_report_it(
-    run_cli, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner raises: our own code, standing in for a bug."""
+
     def broken(*_: object, **__: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(plan_job, "plan", broken)  # our own code, to stand in for a bug
+    monkeypatch.setattr(plan_job, "plan", broken)
 
+
+@pytest.mark.usefixtures("bug")
+def test_a_bug_is_one_line_with_where_to_report_it(run_cli) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_cli("plan", str(SAMPLE), "--issuer", ISSUER)
 
     assert code == EXIT_INTERNAL and out == ""
@@ -75,13 +79,10 @@ def test_a_bug_is_one_line_with_where_to_report_it(
     assert "please report it at https://" in second and "WI_MIGRATE_DEBUG=1" in second
 
 
+@pytest.mark.usefixtures("bug")
 def test_the_traceback_is_shown_only_when_asked_for(
     run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    def broken(*_: object, **__: object) -> None:
-        raise ZeroDivisionError("division by zero")
-
-    monkeypatch.setattr(plan_job, "plan", broken)
     monkeypatch.setenv("WI_MIGRATE_DEBUG", "1")
 
     code, _, err = run_cli("plan", str(SAMPLE), "--issuer", ISSUER)

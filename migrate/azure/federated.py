@@ -24,10 +24,9 @@ from migrate.azure.results import (
     OnResult,
 )
 from migrate.errors import UserError
-from migrate.model.inventory import FIC_AUDIENCE
+from migrate.model.inventory import FIC_AUDIENCE, FIC_LIMIT
 from migrate.model.plan import CreateFederatedCredential, FederatedCredential, ManagedIdentity
 
-LIMIT = 20  # federated credentials per identity
 KIND = "federated-credential"
 
 
@@ -68,7 +67,7 @@ def ensure_federated_credentials(
     groups = _group(actions, report, write)
     _parallel(lambda g: _read(g, context), groups, context.concurrency)
     to_write = {id(g): _decide(g, actions, report) for g in groups}
-    over = [g for g in groups if len(g.existing or []) + len(to_write[id(g)]) > LIMIT]
+    over = [g for g in groups if len(g.existing or []) + len(to_write[id(g)]) > FIC_LIMIT]
     for g in groups:
         for i in to_write[id(g)]:
             if over:
@@ -124,7 +123,7 @@ def _group(
             detail = f"identity {action.identity} does not exist yet: it is created first"
             report(i, _result(action, PENDING, detail))
             continue
-        key = action.identity.resource_id.lower()
+        key = action.identity.key
         groups.setdefault(key, _Identity(action.identity, [])).indexes.append(i)
     return list(groups.values())
 
@@ -184,11 +183,11 @@ def _refused(
     names = ", ".join(g.identity.name for g in over)
     if group in over:
         detail = (
-            f"identity {group.identity.name} would pass {LIMIT} federated credentials; "
+            f"identity {group.identity.name} would pass {FIC_LIMIT} federated credentials; "
             "nothing was written: give some namespaces their own identity"
         )
         return _result(action, FAILED, detail)
-    return _result(action, SKIPPED, f"nothing was written: {names} would pass {LIMIT}")
+    return _result(action, SKIPPED, f"nothing was written: {names} would pass {FIC_LIMIT}")
 
 
 def _write(

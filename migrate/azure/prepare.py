@@ -13,6 +13,7 @@ from migrate.azure.identities import ensure_identities
 from migrate.azure.results import ItemResult, OnResult
 from migrate.azure.roles import copy_role_assignments
 from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
+from migrate.model.stages import PREPARE
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,11 @@ def prepare_azure(
     on_result: OnResult | None = None,
 ) -> AzurePrepared:
     """Everything the prepare stage needs in Azure. A dry run (`write=False`) only reads."""
-    stage = plan.stage("prepare")
+    stage = plan.stage(PREPARE)
     new = [a for a in stage if isinstance(a, CreateManagedIdentity)]
     outcomes = ensure_identities(new, context, write=write, location=location, on_result=on_result)
     bound = bind_identities(plan, [o.identity for o in outcomes if o.exists])
-    credentials = [a for a in bound.stage("prepare") if isinstance(a, CreateFederatedCredential)]
+    credentials = [a for a in bound.stage(PREPARE) if isinstance(a, CreateFederatedCredential)]
     fics = ensure_federated_credentials(credentials, context, write=write, on_result=on_result)
     ids = {k.lower(): v for k, v in (sp_object_ids or {}).items()}
     roles: list[ItemResult] = []

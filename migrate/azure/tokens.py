@@ -72,7 +72,7 @@ def planned_pairs(plan: Plan) -> list[tuple[ObjectRef, ManagedIdentity]]:
             account = action.target
         else:
             continue
-        key = (account, (action.identity.resource_id or str(action.identity)).lower())
+        key = (account, action.identity.key)
         pairs.setdefault(key, (account, action.identity))
     return list(pairs.values())
 

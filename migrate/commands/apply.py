@@ -15,12 +15,13 @@ from migrate.commands.options import (
     settings,
 )
 from migrate.model.outcomes import Tally, WriteBack
-from migrate.model.plan import STAGES, target_of
+from migrate.model.plan import target_of
+from migrate.model.stages import ORDER
 
 
 @click.command("apply")
 @click.argument("plan_file", required=False, metavar="[PLAN]")
-@click.option("--stage", type=click.Choice(STAGES), required=True, help="The stage to run.")
+@click.option("--stage", type=click.Choice(ORDER), required=True, help="The stage to run.")
 @click.option("--yes", is_flag=True, help="Write. Without it, print what the stage would do.")
 @click.option(
     "--dry-run",
@@ -76,43 +77,32 @@ def command(
     stages stop the run (exit 3) with what blocks them; re-run to resume after a
     failure or a kill: every write is journaled, and done steps are skipped.
     """
-    from migrate.jobs import live as apply
-    from migrate.jobs import uninstall
-    from migrate.jobs.live_azure import AzureCredentials
-    from migrate.kubeapi.client import Connection
+    from migrate.jobs.stage import StageRun, run_stage
     from migrate.model import plan as plans
-    from migrate.write.live.journal import Journal
 
-    saved = plans.load_file(plan_file) if plan_file else None
     writeback = WriteBack.of(yes=yes, server=dry_run == "server")
-    connection = Connection.connect(kube_context, kubeconfig)
-    connection.dry_run = writeback is WriteBack.SERVER_DRY_RUN
-    write = writeback.writes
-    needs_azure = stage in ("prepare", "switch") or (stage == "uninstall" and check_node_pools)
-    azure = azure_context(**options) if needs_azure else None
-    credentials = None
-    if azure is not None and stage != "uninstall":
-        credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
-    try:
-        journal = Journal(connection, journal_namespace, journal_file).load()
-        run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
-        if stage == "uninstall":
-            outcome = uninstall.run(
-                connection, journal, settings(**options), run_options, helm_command, _echo, azure
-            )
-        else:
-            outcome = apply.run(
-                connection, journal, settings(**options), run_options, credentials, _progress
-            )
-    finally:
-        connection.close()
-        if azure is not None:
-            azure.close()
+    run = StageRun(
+        stage,
+        writeback,
+        settings(**options),
+        kube_context,
+        kubeconfig,
+        journal_file,
+        journal_namespace,
+        plan_file or "",
+        patch_owned,
+        skip_gate,
+        token_check,
+        helm_command,
+        check_node_pools,
+        location,
+    )
+    outcome = run_stage(run, lambda: azure_context(**options), _echo, _progress)
     for note in outcome.notes:
         click.echo(note, err=True)
     for finding in outcome.findings:
         click.echo(f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}")
-    if not write:
+    if not writeback.writes:
         for action in outcome.actions:
             click.echo(f"would {action.stage}: {plans.action_name(action)} {target_of(action)}")
         click.echo(f"{len(outcome.actions)} action(s); run again with --yes to apply", err=True)

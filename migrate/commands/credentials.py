@@ -24,6 +24,7 @@ from migrate.jobs.plan import plan_or_load
 from migrate.model import plan as plans
 from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Plan, Settings
+from migrate.model.stages import PREPARE
 from migrate.planner.issuer import resolve_issuer
 
 PROGRESS_FROM = 10  # items: fewer finish before a bar is worth drawing
@@ -182,7 +183,7 @@ def _progress(plan: Plan, output: str) -> Iterator[OnResult | None]:
 
     total = sum(
         plans.action_name(a) in ("create-federated-credential", "create-managed-identity")
-        for a in plan.stage("prepare")
+        for a in plan.stage(PREPARE)
     )
     console = Console(stderr=True)
     if total < PROGRESS_FROM or not console.is_terminal or output == "json":

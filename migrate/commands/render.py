@@ -9,8 +9,9 @@ import click
 from migrate.commands.options import planning_options, settings
 from migrate.errors import UserError
 from migrate.jobs.plan import plan_or_load
+from migrate.model import stages
 from migrate.model.outcomes import CHANGED, UNCHANGED, Tally, WriteBack
-from migrate.model.plan import STAGES, Plan
+from migrate.model.plan import Plan
 from migrate.write import render as targets
 from migrate.write.render import kubevalidate, output
 
@@ -19,8 +20,8 @@ from migrate.write.render import kubevalidate, output
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE_OR_PLAN...")
 @click.option(
     "--stage",
-    type=click.Choice([*STAGES, "all"]),
-    default="all",
+    type=click.Choice(stages.CHOICES),
+    default=stages.ALL,
     show_default=True,
     help="The stage to render, or all four (each in its own folder).",
 )

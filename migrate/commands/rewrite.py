@@ -11,7 +11,8 @@ from migrate.errors import EXIT_ERROR, UserError
 from migrate.jobs.plan import plan_or_load
 from migrate.model.inventory import Finding
 from migrate.model.outcomes import Tally, WriteBack
-from migrate.model.plan import STAGES, Plan
+from migrate.model.plan import Plan
+from migrate.model.stages import CHOICES
 from migrate.write.rewrite import stages, worktree, writer
 from migrate.write.rewrite.edits import RewriteError
 
@@ -22,7 +23,7 @@ MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-re
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
     "--stage",
-    type=click.Choice([*STAGES, "all"]),
+    type=click.Choice(CHOICES),
     required=True,
     help="prepare, switch, retire, uninstall (one pull request each), or all four in order.",
 )
@@ -47,7 +48,7 @@ def command(
     YAML are never touched: they get findings with the change to make by hand.
     """
     plan = plan_or_load(paths, settings(**options), options["default_namespace"])
-    roots = plan.source.split(", ") if plan.source and plan.source != ", ".join(paths) else paths
+    roots = plan.source or paths
     try:
         result = stages.rewrite(plan, stage, roots)
     except RewriteError as e:

@@ -6,12 +6,13 @@ import click
 
 from migrate.commands.options import cluster_options, journal_options
 from migrate.errors import EXIT_OK
+from migrate.model.stages import REVERSIBLE
 
 
 @click.command("rollback")
 @click.option(
     "--stage",
-    type=click.Choice(["prepare", "switch", "retire"]),
+    type=click.Choice(REVERSIBLE),
     required=True,
     help="The stage to undo (later stages first).",
 )

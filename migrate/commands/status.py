@@ -6,7 +6,7 @@ import click
 
 from migrate.commands.options import cluster_options, journal_options, planning_options, settings
 from migrate.errors import EXIT_OK
-from migrate.model.plan import STAGES
+from migrate.model.stages import ORDER
 
 
 @click.command("status")
@@ -29,7 +29,7 @@ def command(
         connection.close()
     click.echo(f"cluster {connection.name}: issuer {discovery.issuer or '(unknown)'}")
     click.echo(f"workload identity webhook: {discovery.webhook or 'not installed'}")
-    for stage in STAGES:
+    for stage in ORDER:
         log = journal.stages.get(stage)
         state = f"{log.status}, {len(log.entries)} object(s) journaled" if log else "not started"
         left = len(plan.stage(stage))

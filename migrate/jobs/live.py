@@ -23,6 +23,7 @@ from migrate.model.plan import (
     Plan,
     Settings,
 )
+from migrate.model.stages import SWITCH
 from migrate.planner import live
 from migrate.read import cluster
 from migrate.write.live import gates
@@ -144,7 +145,7 @@ def stage_plan(
     if gate:
         missing = credentials.missing if credentials is not None else None
         found = gates.check(options.stage, connection, current, discovery, missing)
-        if options.stage == "switch" and options.token_check:
+        if options.stage == SWITCH and options.token_check:
             found.append(_token_gate(connection, current, credentials))
         notes = gates.enforce(found, options.skip_gates)
     owned = live.owned_targets(plan, inventory)
@@ -160,7 +161,7 @@ def _token_gate(connection: Connection, plan: Plan, credentials: Credentials | N
     if credentials is not None:
         failures = credentials.token_failures(plan, connection)
     hint = "wait for the new credentials to propagate (minutes), or fix what is listed"
-    return gates.Gate("token", "switch", tuple(failures), hint)
+    return gates.Gate("token", SWITCH, tuple(failures), hint)
 
 
 def _chosen(

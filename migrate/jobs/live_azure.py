@@ -12,6 +12,7 @@ from typing import Any
 
 from migrate.jobs.live import Credentials
 from migrate.model.plan import CreateFederatedCredential, Plan
+from migrate.model.stages import PREPARE
 from migrate.write.live.steps import Result
 
 
@@ -40,7 +41,7 @@ class AzureCredentials(Credentials):
             sp_object_ids=self.sp_object_ids,
         )
         results = [
-            Result("prepare", f"{r.kind} {r.target}", r.status, _detail(r.detail, r.commands))
+            Result(PREPARE, f"{r.kind} {r.target}", r.status, _detail(r.detail, r.commands))
             for r in done.results
         ]
         return done.plan, results

@@ -20,6 +20,7 @@ from migrate.kubeapi.kinds import kind
 from migrate.model import plan as plans
 from migrate.model.inventory import Inventory
 from migrate.model.plan import Action, DeleteObject, Plan, Settings
+from migrate.model.stages import UNINSTALL
 from migrate.planner import live, retirement
 from migrate.read import cluster
 from migrate.read.cluster import Discovery
@@ -65,11 +66,11 @@ def _run(
     echo: Echo,
 ) -> tuple[Outcome, Inventory]:
     """The stage's outcome and the inventory it read (empty when resuming)."""
-    recorded = journal.resumable("uninstall") if options.write else None
+    recorded = journal.resumable(UNINSTALL) if options.write else None
     if recorded is not None:  # a killed run: finish its plan
         plan = plans.from_document(recorded, f"journal {journal.path}")
         resuming = "resuming the uninstall stage from the journal (its gate passed then)"
-        todo = list(plan.stage("uninstall"))
+        todo = list(plan.stage(UNINSTALL))
         return _delete(connection, journal, plan, todo, [resuming], echo), Inventory()
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
@@ -79,7 +80,7 @@ def _run(
             echo(line)
         notes.append("the AKS pod-identity add-on is removed through Azure: nothing deleted")
         return Outcome(plan, [], notes=notes), inventory
-    actions: list[Action] = [a for a in plan.stage("uninstall") if isinstance(a, DeleteObject)]
+    actions: list[Action] = [a for a in plan.stage(UNINSTALL) if isinstance(a, DeleteObject)]
     releases = _helm_releases(connection, actions, discovery) if helm_command else {}
     if releases:
         for release in sorted(releases):
@@ -93,7 +94,7 @@ def _run(
     if not options.write:
         return Outcome(plan, actions, notes=notes), inventory
     plan = dataclasses.replace(plan, actions=tuple(actions))
-    journal.start("uninstall", plans.to_document(plan))
+    journal.start(UNINSTALL, plans.to_document(plan))
     return _delete(connection, journal, plan, actions, notes, echo), inventory
 
 
@@ -112,7 +113,7 @@ def _delete(
         outcome.results.append(result)
         echo(f"[{index}/{len(actions)}] {result}")
     if not outcome.failed:
-        journal.finish("uninstall")
+        journal.finish(UNINSTALL)
     return outcome
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from migrate.model.inventory import WI_CLIENT_ID, Finding
 from migrate.model.plan import (
-    STAGES,
     Action,
     AddBindingSubject,
     AnnotateServiceAccount,
@@ -22,6 +21,7 @@ from migrate.model.plan import (
     action_name,
     target_of,
 )
+from migrate.model.stages import ORDER
 
 UNKNOWN = "(unknown)"
 PENDING = "(client id of the new identity)"
@@ -69,7 +69,7 @@ def counts(plan: Plan) -> dict[str, Any]:
     """Summary figures: actions per stage and type, findings per severity."""
     severities = Counter(f.severity for f in plan.findings)
     return {
-        "stages": {s: len(plan.stage(s)) for s in STAGES},
+        "stages": {s: len(plan.stage(s)) for s in ORDER},
         "actions": dict(Counter(action_name(a) for a in plan.actions)),
         "errors": severities["error"],
         "warnings": severities["warning"],

@@ -20,6 +20,7 @@ WI_TENANT_ID = "azure.workload.identity/tenant-id"
 WI_PROXY_SIDECAR = "azure.workload.identity/inject-proxy-sidecar"
 WI_PROXY_PORT = "azure.workload.identity/proxy-sidecar-port"
 FIC_AUDIENCE = "api://AzureADTokenExchange"
+FIC_LIMIT = 20  # federated credentials per identity (docs/domain.md §2)
 NAMESPACED_BEHAVIOR = "aadpodidentity.k8s.io/Behavior"
 
 
@@ -212,12 +213,9 @@ class Inventory:
     credentials: tuple[ExistingCredential, ...] = ()
     # problems the source met while reading (invalid YAML, Helm templates, ...)
     findings: tuple[Finding, ...] = field(default=())
-    source: str = ""  # what was read: a path, "-", or "cluster:<context>"
+    source: tuple[str, ...] = ()  # the roots read: paths, "-", or "cluster:<context>"
     # every file or object read: path or "Kind/namespace/name" -> sha256 prefix / resourceVersion
     fingerprints: Pairs = ()
-
-
-SEVERITIES = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from typing import Any, Union
 from migrate.errors import UserError
 from migrate.model import codec
 from migrate.model.inventory import FIC_AUDIENCE, Finding, ObjectRef, Origin, Pairs
+from migrate.model.stages import ALL
 
 API_VERSION = "wi-migrate/v1"
 KIND = "MigrationPlan"
-STAGES = ("prepare", "switch", "retire", "uninstall")
+PLACEHOLDER_MARK = "REPLACE-WITH-"  # a value the user fills in (render refuses to apply it)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,17 @@ class ManagedIdentity:
     @property
     def new(self) -> bool:
         return not self.resource_id
+
+    @property
+    def key(self) -> str:
+        """The identity's one key: its resource id (case-insensitive in ARM), or the name a new
+        one will have."""
+        return (self.resource_id or f"new:{self.resource_group}/{self.name}").lower()
+
+    @property
+    def client_id_or_placeholder(self) -> str:
+        """The client id, or the placeholder written where it goes until the identity exists."""
+        return self.client_id or f"{PLACEHOLDER_MARK}CLIENT-ID-OF-{self.name}"
 
     def __str__(self) -> str:
         return self.resource_id or f"(new) {self.resource_group or '<resource-group>'}/{self.name}"
@@ -190,14 +202,18 @@ def target_of(action: Action) -> str:
 @dataclass(frozen=True)
 class Plan:
     settings: Settings
-    source: str
+    source: tuple[str, ...]  # the roots planned: paths, "-" (stdin), or "cluster:<context>"
     actions: tuple[Action, ...] = ()
     findings: tuple[Finding, ...] = ()
     # what the plan was computed from: file path or object ref -> sha256 / resourceVersion
     fingerprints: Pairs = field(default=())
 
     def stage(self, stage: str) -> tuple[Action, ...]:
-        return tuple(a for a in self.actions if stage in ("all", a.stage))
+        return tuple(a for a in self.actions if stage in (ALL, a.stage))
+
+    @property
+    def shown_source(self) -> str:
+        return ", ".join(self.source) or "-"
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -208,7 +224,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
-        "source": plan.source,
+        "source": list(plan.source),
         "settings": codec.dump(plan.settings),
         "actions": [{"type": action_name(a), **codec.dump(a)} for a in plan.actions],
         "findings": [codec.dump(f) for f in plan.findings],
@@ -234,7 +250,7 @@ def from_document(doc: Any, where: str = "plan") -> Plan:
             actions.append(codec.load(ACTION_TYPES[name], body, f"actions[{i}]"))
         return Plan(
             settings=codec.load(Settings, doc.get("settings") or {}, "settings"),
-            source=str(doc.get("source", "")),
+            source=_roots(doc.get("source")),
             actions=tuple(actions),
             findings=tuple(
                 codec.load(Finding, f, f"findings[{i}]")
@@ -244,6 +260,16 @@ def from_document(doc: Any, where: str = "plan") -> Plan:
         )
     except codec.DecodeError as e:
         raise UserError(f"{where}: {e}", "the plan file was edited or is damaged") from None
+
+
+def _roots(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if isinstance(value, str):  # plans written before source was a list: "a, b"
+        return tuple(value.split(", ")) if value else ()
+    if value is None:
+        return ()
+    raise codec.DecodeError(f"source: {value!r} is not a list of paths")
 
 
 def dumps_json(plan: Plan) -> str:

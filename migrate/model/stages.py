@@ -20,7 +20,7 @@ ALL = "all"
 class Stage:
     name: str
     does: str
-    gate: str  # what the live gate at its start checks ("" for none)
+    done_when: str  # what must hold before the next stage (the live gate there checks it)
     reversible: bool  # `rollback --stage` can undo it
 
 
@@ -28,25 +28,27 @@ STAGES = (
     Stage(
         PREPARE,
         "federated credentials in Azure; ServiceAccounts created or annotated (pods still on PI)",
-        "",
+        "every federated credential exists, the workload identity webhook is installed, "
+        "and a token check per ServiceAccount passes",
         True,
     ),
     Stage(
         SWITCH,
         "workloads get their ServiceAccount and the pod label azure.workload.identity/use",
-        "every ServiceAccount and federated credential exists; the webhook is installed",
+        "every pod of every switched workload is mutated (has AZURE_FEDERATED_TOKEN_FILE) "
+        "and ready",
         True,
     ),
     Stage(
         RETIRE,
         "aadpodidbinding labels removed; bindings, identities and exceptions deleted (MIC runs)",
-        "every switched pod is mutated (has a federated token) and ready",
+        "no AzureAssignedIdentity is left and no pod is still labelled aadpodidbinding",
         True,
     ),
     Stage(
         UNINSTALL,
         "NMI, MIC, their RBAC, exceptions and CRDs removed",
-        "no AzureAssignedIdentity left, no pod still labelled aadpodidbinding",
+        "none: this is the last stage",
         False,
     ),
 )
@@ -69,6 +71,10 @@ def selected(choice: str) -> tuple[str, ...]:
     if choice not in ORDER:
         raise UserError(f"unknown stage {choice!r}", f"use one of {', '.join(CHOICES)}")
     return (choice,)
+
+
+def named(name: str) -> Stage:
+    return STAGES[index(name)]
 
 
 def index(name: str) -> int:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from migrate.model import findings, names
-from migrate.model.inventory import Finding, Inventory, ObjectRef, Origin
+from migrate.model.inventory import FIC_LIMIT, Finding, Inventory, ObjectRef, Origin
 from migrate.model.plan import (
     CreateFederatedCredential,
     FederatedCredential,
     ManagedIdentity,
     Settings,
 )
+from migrate.model.stages import PREPARE
 
-LIMIT = 20  # federated credentials per identity (docs/domain.md §2)
 DEFAULT_CLUSTER = "cluster"
 AKS_ISSUER_HOST = "oic.prod-aks.azure.com"
 
@@ -49,7 +49,7 @@ class Credentials:
         caused_by: tuple[Origin, ...],
         selector: str,
     ) -> None:
-        key = (_identity_key(identity), namespace, account)
+        key = (identity.key, namespace, account)
         if key not in self._wanted:
             ref = ObjectRef("ServiceAccount", account, namespace, "v1")
             self._wanted[key] = _Wanted(identity, ref, caused_by, selector)
@@ -71,7 +71,7 @@ class Credentials:
             taken.add(name)
             planned.append(
                 CreateFederatedCredential(
-                    "prepare",
+                    PREPARE,
                     wanted.identity,
                     FederatedCredential(name, self._settings.issuer, sub),
                     wanted.account,
@@ -110,21 +110,21 @@ class Credentials:
     def _limit_findings(self, planned: list[CreateFederatedCredential]) -> list[Finding]:
         per_identity: dict[str, list[CreateFederatedCredential]] = {}
         for action in planned:
-            per_identity.setdefault(_identity_key(action.identity), []).append(action)
+            per_identity.setdefault(action.identity.key, []).append(action)
         out = []
         for key, actions in per_identity.items():
             existing = len(self._existing.get(key, []))
-            if existing + len(actions) <= LIMIT:
+            if existing + len(actions) <= FIC_LIMIT:
                 continue
             identity = actions[0].identity
-            first_over = actions[min(len(actions) - 1, max(0, LIMIT - existing))]
+            first_over = actions[min(len(actions) - 1, max(0, FIC_LIMIT - existing))]
             out.append(
                 findings.make(
                     "too-many-credentials",
                     first_over.caused_by[0] if first_over.caused_by else Origin(),
                     f"identity {identity.name} would have {existing + len(actions)} federated "
                     f"credentials ({existing} existing, {len(actions)} planned); Azure allows "
-                    f"{LIMIT} per identity",
+                    f"{FIC_LIMIT} per identity",
                     "give some namespaces their own identity (a new UAMI with the same role "
                     "assignments) or let workloads share fewer ServiceAccounts; the plan cannot "
                     "be applied as it is",
@@ -164,10 +164,6 @@ class Credentials:
                 "(az aks show ... --query oidcIssuerProfile.issuerUrl)",
             )
         ]
-
-
-def _identity_key(identity: ManagedIdentity) -> str:
-    return (identity.resource_id or f"new:{identity.resource_group}/{identity.name}").lower()
 
 
 def _exists(wanted: _Wanted, name: str, sub: str) -> Finding:

@@ -6,38 +6,31 @@ from migrate.model import findings, names
 from migrate.model.inventory import (
     AzureIdentity,
     AzureIdentityBinding,
-    Finding,
     Inventory,
     Workload,
 )
-from migrate.model.plan import Action, CreateManagedIdentity, ManagedIdentity, Settings
+from migrate.model.plan import CreateManagedIdentity, ManagedIdentity, Settings
+from migrate.model.stages import PREPARE
+from migrate.planner.planned import NOTHING, Planned, found
 
 
 class Identities:
     """Resolves each AzureIdentity once; reports each problem once."""
 
-    def __init__(
-        self,
-        inventory: Inventory,
-        settings: Settings,
-        actions: list[Action],
-        problems: list[Finding],
-    ) -> None:
+    def __init__(self, inventory: Inventory, settings: Settings) -> None:
         self._by_key = {(i.namespace, i.name): i for i in inventory.identities}
         self._settings = settings
-        self._actions = actions
-        self._problems = problems
         self._resolved: dict[tuple[str, str], ManagedIdentity | None] = {}
         self._missing: set[tuple[str, str]] = set()
 
     def lookup(self, namespace: str, name: str) -> AzureIdentity | None:
         return self._by_key.get((namespace, name))
 
-    def report_missing(self, binding: AzureIdentityBinding, user: Workload) -> None:
+    def report_missing(self, binding: AzureIdentityBinding, user: Workload) -> Planned:
         if (binding.namespace, binding.name) in self._missing:
-            return
+            return NOTHING
         self._missing.add((binding.namespace, binding.name))
-        self._problems.append(
+        return found(
             findings.make(
                 "missing-identity",
                 binding.origins[0],
@@ -51,19 +44,20 @@ class Identities:
             )
         )
 
-    def resolve(self, identity: AzureIdentity) -> ManagedIdentity | None:
+    def resolve(self, identity: AzureIdentity) -> tuple[ManagedIdentity | None, Planned]:
+        """The managed identity for `identity`, and what resolving it plans (the first time)."""
         key = (identity.namespace, identity.name)
-        if key not in self._resolved:
-            self._resolved[key] = (
-                self._existing(identity) if identity.type == 0 else self._new(identity)
-            )
-        return self._resolved[key]
+        if key in self._resolved:
+            return self._resolved[key], NOTHING
+        managed, planned = self._existing(identity) if identity.type == 0 else self._new(identity)
+        self._resolved[key] = managed
+        return managed, planned
 
-    def _existing(self, identity: AzureIdentity) -> ManagedIdentity | None:
+    def _existing(self, identity: AzureIdentity) -> tuple[ManagedIdentity | None, Planned]:
         parts = names.parse_identity_id(identity.resource_id)
         subject = str(identity.ref)
         if parts is None:
-            self._problems.append(
+            return None, found(
                 findings.make(
                     "invalid-resource-id",
                     identity.origins[0],
@@ -74,9 +68,8 @@ class Identities:
                     subject,
                 )
             )
-            return None
         if not identity.client_id:
-            self._problems.append(
+            return None, found(
                 findings.make(
                     "missing-client-id",
                     identity.origins[0],
@@ -87,7 +80,6 @@ class Identities:
                     subject,
                 )
             )
-            return None
         return ManagedIdentity(
             name=parts["name"],
             resource_group=parts["resource_group"],
@@ -95,9 +87,9 @@ class Identities:
             resource_id=identity.resource_id.strip().rstrip("/"),
             client_id=identity.client_id,
             tenant_id=identity.tenant_id,
-        )
+        ), NOTHING
 
-    def _new(self, identity: AzureIdentity) -> ManagedIdentity:
+    def _new(self, identity: AzureIdentity) -> tuple[ManagedIdentity, Planned]:
         """Service principals (types 1, 2) have no managed identity: plan one for review."""
         managed = ManagedIdentity(
             name=names.identity_name(identity.name),
@@ -107,24 +99,20 @@ class Identities:
             client_id="",
             tenant_id=identity.tenant_id,
         )
-        self._actions.append(
-            CreateManagedIdentity(
-                "prepare", managed, identity.ref, identity.client_id, identity.origins
-            )
+        create = CreateManagedIdentity(
+            PREPARE, managed, identity.ref, identity.client_id, identity.origins
         )
         kind = "secret" if identity.type == 1 else "certificate"
         where = "" if managed.resource_group else " (pass --identity-resource-group RG)"
-        self._problems.append(
-            findings.make(
-                "service-principal-identity",
-                identity.origins[0],
-                f"AzureIdentity {identity.namespace}/{identity.name} is a service principal with "
-                f"a {kind} (type {identity.type}): workload identity needs a user-assigned "
-                f"identity, so {managed.name} is planned{where}; the {kind} is not copied",
-                f"review the role assignments of service principal {identity.client_id} that the "
-                "new identity must get (prepare copies them where allowed); delete the "
-                f"{kind} and its Secret after the migration",
-                str(identity.ref),
-            )
+        review = findings.make(
+            "service-principal-identity",
+            identity.origins[0],
+            f"AzureIdentity {identity.namespace}/{identity.name} is a service principal with "
+            f"a {kind} (type {identity.type}): workload identity needs a user-assigned "
+            f"identity, so {managed.name} is planned{where}; the {kind} is not copied",
+            f"review the role assignments of service principal {identity.client_id} that the "
+            "new identity must get (prepare copies them where allowed); delete the "
+            f"{kind} and its Secret after the migration",
+            str(identity.ref),
         )
-        return managed
+        return managed, Planned((create,), (review,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from migrate.model import findings
+from migrate.model import findings, stages
 from migrate.model.inventory import (
     PI_LABEL,
     WI_CLIENT_ID,
@@ -20,8 +20,6 @@ from migrate.model.inventory import (
 )
 from migrate.model.plan import (
     ACTION_TYPES,
-    STAGES,
-    Action,
     AddBindingSubject,
     AnnotateServiceAccount,
     CreateServiceAccount,
@@ -29,8 +27,10 @@ from migrate.model.plan import (
     Plan,
     Settings,
 )
+from migrate.model.stages import PREPARE
 from migrate.planner import credentials, retirement
 from migrate.planner.identities import Identities
+from migrate.planner.planned import NOTHING, Planned, acts, found
 from migrate.planner.service_accounts import Choice, ServiceAccounts
 from migrate.planner.workloads import WorkloadChanges
 
@@ -51,17 +51,16 @@ class Group:
 
 
 def plan(inventory: Inventory, settings: Settings) -> Plan:
-    planner = _Planner(inventory, settings)
-    planner.run()
+    planned = _Planner(inventory, settings).run()
     actions = sorted(
-        planner.actions,
-        key=lambda a: (STAGES.index(a.stage), ACTION_ORDER.index(type(a))),
+        planned.actions,
+        key=lambda a: (stages.index(a.stage), ACTION_ORDER.index(type(a))),
     )
     return Plan(
         settings=settings,
         source=inventory.source,
         actions=tuple(actions),
-        findings=tuple(inventory.findings) + tuple(planner.findings),
+        findings=tuple(inventory.findings) + planned.findings,
         fingerprints=inventory.fingerprints,
     )
 
@@ -70,38 +69,41 @@ class _Planner:
     def __init__(self, inventory: Inventory, settings: Settings) -> None:
         self.inventory = inventory
         self.settings = settings
-        self.actions: list[Action] = []
-        self.findings: list[Finding] = []
-        self.identities = Identities(inventory, settings, self.actions, self.findings)
+        self.identities = Identities(inventory, settings)
         self.accounts = ServiceAccounts(inventory, settings)
         self.credentials = credentials.Credentials(inventory, settings)
-        self.workloads = WorkloadChanges(inventory, settings, self.actions, self.findings)
+        self.workloads = WorkloadChanges(inventory, settings)
         self._cross: dict[AzureIdentityBinding, list[str]] = {}
 
-    def run(self) -> None:
-        for group in self._groups():
-            self._migrate(group)
-        self.findings.extend(_cross_namespace(b, spaces) for b, spaces in self._cross.items())
+    def run(self) -> Planned:
+        groups, planned = self._groups()
+        for group in groups:
+            planned += self._migrate(group)
+        planned += found(*(_cross_namespace(b, spaces) for b, spaces in self._cross.items()))
         credential_actions, credential_findings = self.credentials.finish()
-        self.actions.extend(credential_actions)
-        self.findings.extend(credential_findings)
-        self.findings.extend(retirement.unused_bindings(self.inventory))
-        self.actions.extend(retirement.pod_identity_objects(self.inventory))
-        self.actions.extend(retirement.uninstall(self.inventory))
-        self.findings.extend(retirement.installation_findings(self.inventory))
-        self.findings.extend(self.workloads.unused_secret_provider_findings())
+        planned += Planned(tuple(credential_actions), tuple(credential_findings))
+        return (
+            planned
+            + found(*retirement.unused_bindings(self.inventory))
+            + acts(*retirement.pod_identity_objects(self.inventory))
+            + acts(*retirement.uninstall(self.inventory))
+            + found(*retirement.installation_findings(self.inventory))
+            + found(*self.workloads.unused_secret_provider_findings())
+        )
 
-    def _groups(self) -> list[Group]:
+    def _groups(self) -> tuple[list[Group], Planned]:
         grouped: dict[tuple[str, str], list[Workload]] = defaultdict(list)
+        exceptions = []
         for workload in self.inventory.workloads:
             if not workload.selector:
                 continue
             exception = self._exception_for(workload)
             if exception:
-                self.findings.append(exception)
+                exceptions.append(exception)
                 continue
             grouped[(workload.namespace, workload.selector)].append(workload)
-        return [Group(ns, sel, tuple(ws)) for (ns, sel), ws in sorted(grouped.items())]
+        groups = [Group(ns, sel, tuple(ws)) for (ns, sel), ws in sorted(grouped.items())]
+        return groups, found(*exceptions)
 
     def _exception_for(self, workload: Workload) -> Finding | None:
         labels = set(workload.labels)
@@ -119,38 +121,45 @@ class _Planner:
                 )
         return None
 
-    def _migrate(self, group: Group) -> None:
-        pairs = self._bindings(group)
+    def _migrate(self, group: Group) -> Planned:
+        pairs, planned = self._bindings(group)
         if not pairs:
-            return
-        resolved = [(b, i, self.identities.resolve(i)) for b, i in pairs]
+            return planned
+        resolved = []
+        for binding, identity in pairs:
+            managed, resolving = self.identities.resolve(identity)
+            resolved.append((binding, identity, managed))
+            planned += resolving
         usable = [(b, m) for b, _, m in resolved if m is not None]
         if not usable:
-            return
+            return planned
         choice = self.accounts.choose(group.namespace, group.selector, group.workloads)
-        self.findings.extend(choice.findings)
+        planned += found(*choice.findings)
         primary = usable[0][1]
         identity = next(i for _, i, m in resolved if m is primary)
-        self._service_account(group, choice, primary, identity)
+        planned += self._service_account(group, choice, primary, identity)
         for _, managed in usable:
             self.credentials.want(
                 managed, group.namespace, choice.name, group.origins, group.selector
             )
         if len(usable) > 1:
-            self.findings.append(self._several(group, usable))
+            planned += found(self._several(group, usable))
         for workload in group.workloads:
-            self.workloads.switch(workload, choice.name, primary)
-            self.workloads.retire_label(workload)
+            planned += self.workloads.switch(workload, choice.name, primary)
+            planned += self.workloads.retire_label(workload)
+        return planned
 
-    def _bindings(self, group: Group) -> list[tuple[AzureIdentityBinding, AzureIdentity]]:
+    def _bindings(
+        self, group: Group
+    ) -> tuple[list[tuple[AzureIdentityBinding, AzureIdentity]], Planned]:
         """Bindings that serve the group, each with its AzureIdentity (mapping rule 1)."""
-        found, missing = [], False
+        pairs, planned, missing = [], NOTHING, False
         for binding in self.inventory.bindings:
             if binding.selector != group.selector:
                 continue
             identity = self.identities.lookup(binding.namespace, binding.identity)
             if identity is None:
-                self.identities.report_missing(binding, group.workloads[0])
+                planned += self.identities.report_missing(binding, group.workloads[0])
                 missing = True
                 continue
             namespaced = identity.namespaced or self.settings.force_namespaced
@@ -158,10 +167,10 @@ class _Planner:
                 if namespaced:
                     continue
                 self._cross.setdefault(binding, []).append(group.namespace)
-            found.append((binding, identity))
-        if not found and not missing:
-            self.findings.append(self._without_binding(group))
-        return sorted(found, key=lambda pair: (pair[0].namespace, pair[0].name))
+            pairs.append((binding, identity))
+        if not pairs and not missing:
+            planned += found(self._without_binding(group))
+        return sorted(pairs, key=lambda pair: (pair[0].namespace, pair[0].name)), planned
 
     def _without_binding(self, group: Group) -> Finding:
         return findings.make(
@@ -177,15 +186,16 @@ class _Planner:
 
     def _service_account(
         self, group: Group, choice: Choice, managed: ManagedIdentity, identity: AzureIdentity
-    ) -> None:
+    ) -> Planned:
         annotations = [(WI_CLIENT_ID, managed.client_id)]
         if identity.tenant_id:
             annotations.append((WI_TENANT_ID, identity.tenant_id))
         ref = ObjectRef("ServiceAccount", choice.name, group.namespace, "v1")
+        planned = NOTHING
         if choice.create:
-            self.actions.append(
+            planned += acts(
                 CreateServiceAccount(
-                    "prepare",
+                    PREPARE,
                     ref,
                     managed,
                     tuple(annotations),
@@ -200,13 +210,13 @@ class _Planner:
             missing = tuple((k, v) for k, v in annotations if current.get(k) != v or not v)
             if missing:
                 caused = group.origins + (choice.existing.origins if choice.existing else ())
-                self.actions.append(
-                    AnnotateServiceAccount("prepare", ref, managed, missing, caused)
-                )
-        for role_binding in choice.role_bindings:
-            self.actions.append(
-                AddBindingSubject("prepare", role_binding.ref, ref, role_binding.origins)
+                planned += acts(AnnotateServiceAccount(PREPARE, ref, managed, missing, caused))
+        return planned + acts(
+            *(
+                AddBindingSubject(PREPARE, role_binding.ref, ref, role_binding.origins)
+                for role_binding in choice.role_bindings
             )
+        )
 
     def _several(
         self, group: Group, usable: list[tuple[AzureIdentityBinding, ManagedIdentity]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
 from migrate.model.plan import DeleteObject
+from migrate.model.stages import RETIRE, UNINSTALL
 
 # NMI/MIC first (but after bindings, which retire deletes while MIC still runs), CRDs last
 UNINSTALL_ORDER = ("nmi", "mic", "exception", "config", "rbac", "crd")
@@ -28,7 +29,7 @@ def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
         *[(i.ref, "replaced by federated credentials", i.origins) for i in inventory.identities],
         *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
     ]
-    return [DeleteObject("retire", ref, reason, origins) for ref, reason, origins in objects]
+    return [DeleteObject(RETIRE, ref, reason, origins) for ref, reason, origins in objects]
 
 
 def uninstall(inventory: Inventory) -> list[DeleteObject]:
@@ -36,7 +37,7 @@ def uninstall(inventory: Inventory) -> list[DeleteObject]:
     parts.sort(key=lambda c: (UNINSTALL_ORDER.index(c.component), c.ref.kind, c.ref.name))
     return [
         DeleteObject(
-            "uninstall", c.ref, f"Pod Identity {c.component} ({c.install} install)", c.origins
+            UNINSTALL, c.ref, f"Pod Identity {c.component} ({c.install} install)", c.origins
         )
         for c in parts
     ]

@@ -13,48 +13,42 @@ from migrate.model.inventory import (
     Workload,
 )
 from migrate.model.plan import (
-    Action,
     ManagedIdentity,
     RemovePodLabel,
     SetSecretProviderClientID,
     Settings,
     SwitchWorkload,
 )
-
-IMMUTABLE_TEMPLATES = ("Pod", "Job")
+from migrate.model.stages import IMMUTABLE_TEMPLATES, RETIRE, SWITCH
+from migrate.planner.planned import NOTHING, Planned, acts, found
 
 
 class WorkloadChanges:
     """Plans each workload's switch and retire actions; each SecretProviderClass once."""
 
-    def __init__(
-        self,
-        inventory: Inventory,
-        settings: Settings,
-        actions: list[Action],
-        problems: list[Finding],
-    ) -> None:
+    def __init__(self, inventory: Inventory, settings: Settings) -> None:
         self._inventory = inventory
         self._settings = settings
         self._spc_done: set[tuple[str, str]] = set()
-        self.actions = actions
-        self.findings = problems
 
-    def switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> None:
+    def switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> Planned:
         labels = dict(workload.labels)
         wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
         annotations: tuple[tuple[str, str], ...] = ()
+        planned = NOTHING
         if self._settings.proxy_sidecar:
             present = set(workload.annotations)
-            annotations = tuple(a for a in self._proxy_sidecar(workload) if a not in present)
+            sidecar, notes = self._proxy_sidecar(workload)
+            annotations = tuple(a for a in sidecar if a not in present)
+            planned += found(notes)
         if workload.kind in IMMUTABLE_TEMPLATES and (
             wanted_labels or workload.service_account != account
         ):
-            self.findings.append(_immutable(workload))
+            planned += found(_immutable(workload))
         if wanted_labels or annotations or workload.service_account != account:
-            self.actions.append(
+            planned += acts(
                 SwitchWorkload(
-                    "switch",
+                    SWITCH,
                     workload.ref,
                     workload.template_path,
                     account,
@@ -64,11 +58,12 @@ class WorkloadChanges:
                 )
             )
         for name in workload.secret_provider_classes:
-            self._secret_provider(workload, name, managed)
+            planned += self._secret_provider(workload, name, managed)
+        return planned
 
-    def _proxy_sidecar(self, workload: Workload) -> tuple[tuple[str, str], ...]:
+    def _proxy_sidecar(self, workload: Workload) -> tuple[tuple[tuple[str, str], ...], Finding]:
         if workload.host_network:
-            self.findings.append(
+            return (), (
                 findings.make(
                     "proxy-sidecar-host-network",
                     workload.origins[0],
@@ -79,8 +74,11 @@ class WorkloadChanges:
                     str(workload.ref),
                 )
             )
-            return ()
-        self.findings.append(
+        sidecar = (
+            (WI_PROXY_SIDECAR, "true"),
+            (WI_PROXY_PORT, str(self._settings.proxy_sidecar_port)),
+        )
+        return sidecar, (
             findings.make(
                 "proxy-sidecar",
                 workload.origins[0],
@@ -92,20 +90,19 @@ class WorkloadChanges:
                 str(workload.ref),
             )
         )
-        return ((WI_PROXY_SIDECAR, "true"), (WI_PROXY_PORT, str(self._settings.proxy_sidecar_port)))
 
-    def _secret_provider(self, workload: Workload, name: str, managed: ManagedIdentity) -> None:
+    def _secret_provider(self, workload: Workload, name: str, managed: ManagedIdentity) -> Planned:
         key = (workload.namespace, name)
         spc = next(
             (s for s in self._inventory.secret_provider_classes if (s.namespace, s.name) == key),
             None,
         )
         if spc is None or not spc.use_pod_identity or key in self._spc_done:
-            return
+            return NOTHING
         self._spc_done.add(key)
-        self.actions.append(
+        return acts(
             SetSecretProviderClientID(
-                "switch", spc.ref, managed.client_id, managed, spc.origins + workload.origins
+                SWITCH, spc.ref, managed.client_id, managed, spc.origins + workload.origins
             )
         )
 
@@ -124,9 +121,9 @@ class WorkloadChanges:
             if spc.use_pod_identity and (spc.namespace, spc.name) not in self._spc_done
         ]
 
-    def retire_label(self, workload: Workload) -> None:
+    def retire_label(self, workload: Workload) -> Planned:
         if PI_LABEL in dict(workload.selector_labels):
-            self.findings.append(
+            return found(
                 findings.make(
                     "label-in-selector",
                     workload.origins[0],
@@ -138,11 +135,8 @@ class WorkloadChanges:
                     str(workload.ref),
                 )
             )
-            return
-        self.actions.append(
-            RemovePodLabel(
-                "retire", workload.ref, workload.template_path, PI_LABEL, workload.origins
-            )
+        return acts(
+            RemovePodLabel(RETIRE, workload.ref, workload.template_path, PI_LABEL, workload.origins)
         )
 
 

@@ -67,7 +67,7 @@ def read(connection: Connection) -> tuple[Inventory, Discovery]:
     inventory = merge.inventory(
         found,
         findings=(*reader.findings, *conflicts),
-        source=f"cluster:{connection.name}",
+        source=(f"cluster:{connection.name}",),
         fingerprints=tuple(sorted(reader.fingerprints.items())),
     )
     return inventory, reader.discovery

@@ -199,21 +199,6 @@ def node_at(node: yaml.Node, path: Sequence[str]) -> yaml.Node | None:
     return current
 
 
-def line_at(doc: Document, path: Sequence[str]) -> int:
-    """Line of the deepest node found along PATH (the document's line at worst)."""
-    current, line = doc.node, doc.line
-    for key in path:
-        if not isinstance(current, yaml.MappingNode):
-            break
-        for k, v in current.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                current, line = v, k.start_mark.line + 1
-                break
-        else:
-            break
-    return line
-
-
 def mentions(node: yaml.Node, needle: str) -> Iterator[tuple[int, str, bool]]:
     """(line, text, is_key) of every scalar (key or value) containing NEEDLE."""
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]

@@ -46,7 +46,7 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
     for source in later:
         if ACCOUNT_KINDS.search(source.data) or (used and used.search(source.data)):
             reader.read_file(source, relevant=False)
-    return reader.inventory(", ".join(paths))
+    return reader.inventory(tuple(paths))
 
 
 def _root(path: str) -> Path:
@@ -78,7 +78,7 @@ class Reader:
             if isinstance(r, Workload) and r.selector and r.service_account not in ("", "default")
         }
 
-    def inventory(self, source: str) -> Inventory:
+    def inventory(self, source: tuple[str, ...]) -> Inventory:
         merged, conflicts = merge.records(self._records)
         return merge.inventory(
             merged,

@@ -9,13 +9,13 @@ from rich.text import Text
 from migrate.model import describe
 from migrate.model.plan import (
     ACTION_TYPES,
-    STAGES,
     Plan,
     action_name,
     dumps_json,
     dumps_yaml,
     target_of,
 )
+from migrate.model.stages import ORDER
 from migrate.write import jinja as render
 
 FORMATS = ("table", "json", "yaml", "markdown")
@@ -34,7 +34,7 @@ def text(plan: Plan, output: str) -> str:
 
 def markdown(plan: Plan, templates: str | None = None) -> str:
     env = render.environment(templates)
-    context = {"plan": plan, "stages": STAGES, "counts": describe.counts(plan)}
+    context = {"plan": plan, "stages": ORDER, "counts": describe.counts(plan)}
     return render.render(env, "report/plan.md.j2", context)
 
 
@@ -42,11 +42,11 @@ def table(plan: Plan, console: Console) -> None:
     counts = describe.counts(plan)
     stages = ", ".join(f"{s} {n}" for s, n in counts["stages"].items())
     console.print(
-        f"[bold]Migration plan[/bold] for {plan.source or '-'}: {len(plan.actions)} actions "
+        f"[bold]Migration plan[/bold] for {plan.shown_source}: {len(plan.actions)} actions "
         f"({stages}); {counts['errors']} errors, {counts['warnings']} warnings, "
         f"{counts['infos']} info"
     )
-    for stage in STAGES:
+    for stage in ORDER:
         actions = plan.stage(stage)
         if not actions:
             continue

@@ -24,7 +24,8 @@ import pytest
 from migrate.cli import main
 from migrate.jobs import live as apply
 from migrate.kubeapi.client import Connection
-from migrate.model.plan import STAGES, Settings
+from migrate.model.plan import Settings
+from migrate.model.stages import ORDER
 from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES, ROOT
 from tests.fakes.azure import FakeAzure
@@ -58,7 +59,7 @@ class Trial:
     def _earlier_stages(self) -> None:
         connection = Connection(self.fake.api_client(), "fake")
         stand_in = InMemoryCredentials()
-        for earlier in STAGES[: STAGES.index(self.stage)]:
+        for earlier in ORDER[: ORDER.index(self.stage)]:
             journal = Journal(connection, path=str(self.tmp / "journal.json")).load()
             apply.run(connection, journal, SETTINGS, apply.Options(earlier, write=True), stand_in)
             rollout(self.fake)
@@ -144,7 +145,7 @@ class Trial:
         return out
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", ORDER)
 def test_killed_applies_finish_with_the_clean_runs_state(
     stage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,13 +17,13 @@ from migrate.jobs import live as apply
 from migrate.jobs import uninstall
 from migrate.kubeapi.client import Connection
 from migrate.model.plan import Settings
+from migrate.model.stages import ORDER
 from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
 
 SETTINGS = Settings(cluster_name="aks1")
-STAGES = ("prepare", "switch", "retire", "uninstall")
 FAULTS: dict[str, Callable[[FakeKubeApiServer], Any]] = {
     "409 on writes": lambda f: f.inject(method="PATCH", status=409, times=4),
     "500 on reads": lambda f: f.inject(method="GET", status=500, times=4),
@@ -69,7 +69,7 @@ def through(
     with FakeKubeApiServer() as fake:
         fake.load_snapshot(FIXTURES / "cluster-sample")
         cluster = Cluster(fake, tmp)
-        for earlier in STAGES[: STAGES.index(stage)]:
+        for earlier in ORDER[: ORDER.index(stage)]:
             cluster.run(earlier)
             cluster.controllers()
         injected = fault(fake) if fault is not None else None
@@ -88,7 +88,7 @@ def through(
         return state(fake, "Pod"), stops, hits
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", ORDER)
 def test_every_fault_in_every_stage_converges(stage: str, tmp_path: Path) -> None:
     clean, _, _ = through(stage, tmp_path / "clean", None)
     for name, fault in FAULTS.items():

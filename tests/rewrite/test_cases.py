@@ -22,11 +22,11 @@ from migrate.commands.options import settings
 from migrate.commands.rewrite import command
 from migrate.jobs.plan import plan_manifests
 from migrate.model.plan import (
-    STAGES,
     AnnotateServiceAccount,
     CreateFederatedCredential,
     CreateManagedIdentity,
 )
+from migrate.model.stages import selected
 from migrate.write.rewrite import stages
 from migrate.write.rewrite.edits import Edit, apply, line_starts, touched_lines
 from tests.conftest import ROOT, UPDATE_GOLDENS, snapshot
@@ -94,7 +94,7 @@ def _plan(case: Path, tree: Path, monkeypatch: pytest.MonkeyPatch):  # type: ign
 
 
 def _file_actions(plan, stage: str) -> list:  # type: ignore[no-untyped-def]
-    names = STAGES if stage == "all" else (stage,)
+    names = selected(stage)
     return [
         a
         for a in plan.actions

@@ -194,7 +194,7 @@ def test_plan_cluster_command_prints_the_same_plan_format(
     )
     assert code == 0, err
     plan = plans.from_document(json.loads(out))
-    assert plan.source == "cluster:aks-test"
+    assert plan.source == ("cluster:aks-test",)
     assert re.fullmatch(
         r"aks1-orders-orders",
         next(

@@ -13,6 +13,7 @@ from migrate.errors import EXIT_STOPPED, UserError
 from migrate.kubeapi.client import Connection, Object
 from migrate.model.inventory import PI_LABEL, WI_USE_LABEL
 from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan, target_of
+from migrate.model.stages import PREPARE, RETIRE, SWITCH, UNINSTALL
 from migrate.read import cluster
 from migrate.read.cluster import Discovery
 from migrate.read.objects import TEMPLATE_PATHS
@@ -43,15 +44,15 @@ def check(
     discovery: Discovery,
     missing_credentials: Missing | None,
 ) -> list[Gate]:
-    if stage == "switch":
-        wanted = [a for a in plan.stage("prepare") if isinstance(a, CreateFederatedCredential)]
+    if stage == SWITCH:
+        wanted = [a for a in plan.stage(PREPARE) if isinstance(a, CreateFederatedCredential)]
         gates = [
             Gate(
                 "prepared",
                 stage,
                 tuple(
                     f"{a.stage} {target_of(a)}"
-                    for a in plan.stage("prepare")
+                    for a in plan.stage(PREPARE)
                     if not isinstance(a, (CreateFederatedCredential, CreateManagedIdentity))
                 ),
                 "run apply --stage prepare first",
@@ -72,12 +73,12 @@ def check(
             )
         gates.append(Gate("credentials", stage, blockers, "run apply --stage prepare again"))
         return gates
-    if stage == "retire":
+    if stage == RETIRE:
         return [
             Gate(
                 "switched",
                 stage,
-                tuple(f"not switched: {target_of(a)}" for a in plan.stage("switch")),
+                tuple(f"not switched: {target_of(a)}" for a in plan.stage(SWITCH)),
                 "run apply --stage switch first",
             ),
             Gate(
@@ -88,7 +89,7 @@ def check(
                 "listed pods",
             ),
         ]
-    if stage == "uninstall":
+    if stage == UNINSTALL:
         return [released(connection)]
     return []
 
@@ -105,7 +106,7 @@ def released(connection: Connection) -> Gate:
     ]
     return Gate(
         "released",
-        "uninstall",
+        UNINSTALL,
         tuple(blockers),
         "run apply --stage retire and wait until MIC has removed the AzureAssignedIdentities "
         "and the labelled pods have been replaced",

@@ -25,7 +25,6 @@ NAME = "wi-migrate-journal"
 DEFAULT_NAMESPACE = "kube-system"
 DEFAULT_FILE = "wi-migrate-journal.json"
 CONFLICT_RETRIES = 5
-ABSENT = None  # the before-image of an object that did not exist
 
 
 @dataclass
@@ -151,9 +150,6 @@ class Journal:
         meta = {"name": NAME, "namespace": self.namespace, "labels": labels}
         body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, **patch}
         self.connection.call("POST", configmap.path(self.namespace), body=body)
-
-
-VOLATILE = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation")
 
 
 def _clean(obj: Object | None) -> Object | None:

@@ -18,6 +18,7 @@ from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.kinds import kind
 from migrate.model import findings
 from migrate.model.inventory import Finding, Inventory, Origin
+from migrate.model.stages import RETIRE
 from migrate.write.live.journal import Journal, StageLog
 
 _PROVIDER_ID = re.compile(
@@ -59,7 +60,7 @@ def used_identities(inventory: Inventory, journal: Journal) -> dict[str, str]:
     """Resource ids of the identities Pod Identity used (lower-cased id -> id): the live
     AzureIdentities and those the retire stage deleted (from its journal's before-images)."""
     used = {i.resource_id.lower(): i.resource_id for i in inventory.identities if i.resource_id}
-    for entry in journal.stages.get("retire", StageLog("retire")).entries.values():
+    for entry in journal.stages.get(RETIRE, StageLog(RETIRE)).entries.values():
         if entry.ref.startswith("AzureIdentity/") and entry.before:
             spec = {k.lower(): v for k, v in (entry.before.get("spec") or {}).items()}
             rid = str(spec.get("resourceid") or "")

@@ -11,14 +11,14 @@ from migrate.errors import UserError
 from migrate.kubeapi.client import ApiFailure, Connection, Object
 from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
+from migrate.model import stages
+from migrate.model.stages import UNINSTALL
 from migrate.write.live.journal import Journal
 
 SERVER_SET = (
     *("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"),
     *("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"),
 )
-LATER = {"prepare": ("switch", "retire", "uninstall"), "switch": ("retire", "uninstall")}
-LATER["retire"] = ("uninstall",)
 Report = Callable[[str], None]
 
 
@@ -29,13 +29,13 @@ def rollback(connection: Connection, journal: Journal, stage: str, report: Repor
             f"the journal has nothing to roll back for the {stage} stage",
             f"check --journal and --journal-namespace (journal file: {journal.path})",
         )
-    later = [s for s in LATER.get(stage, ()) if _active(journal, s)]
+    later = [s for s in stages.later(stage) if _active(journal, s)]
     if later:
         raise UserError(
             f"the {', '.join(later)} stage(s) ran after {stage}",
             f"roll back {later[-1]} first (wi-migrate rollback --stage {later[-1]})",
         )
-    if stage == "uninstall":
+    if stage == UNINSTALL:
         raise UserError("uninstall cannot be rolled back", "re-install Pod Identity by hand")
     changed = 0
     try:

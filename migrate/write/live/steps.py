@@ -24,7 +24,7 @@ from migrate.model.plan import (
     SwitchWorkload,
     target_of,
 )
-from migrate.planner.workloads import IMMUTABLE_TEMPLATES
+from migrate.model.stages import IMMUTABLE_TEMPLATES
 from migrate.write.live.journal import Journal
 
 IMMUTABLE = "its pod template cannot change in place: re-create it (immutable-pod-template)"

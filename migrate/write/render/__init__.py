@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import jinja2
 
-from migrate.model.plan import STAGES, Plan
+from migrate.model import stages
+from migrate.model.plan import Plan
 from migrate.write import jinja
 from migrate.write.render import aso, az, bicep, kubernetes, markdown, terraform
 from migrate.write.render.output import RenderedFile
@@ -36,7 +37,7 @@ def environment(templates: str | None = None) -> jinja2.Environment:
 
 
 def stages_of(stage: str) -> tuple[str, ...]:
-    return STAGES if stage == "all" else (stage,)
+    return stages.selected(stage)
 
 
 def render(

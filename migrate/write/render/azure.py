@@ -104,7 +104,7 @@ def context(plan: Plan, stage: str) -> dict[str, Any]:
     return {
         "plan": plan,
         "stage": stage,
-        "source": oneline(plan.source or "-"),
+        "source": oneline(plan.shown_source),
         "identities": found,
         "new_identities": [i for i in found if i.new],
         "credentials": credentials,
@@ -114,7 +114,7 @@ def context(plan: Plan, stage: str) -> dict[str, Any]:
 
 
 def _entry(found: dict[str, dict[str, Any]], identity: ManagedIdentity) -> dict[str, Any]:
-    key = identity.resource_id.lower() or f"new:{identity.resource_group}/{identity.name}"
+    key = identity.key
     return found.setdefault(key, {"identity": identity, "credentials": []})
 
 

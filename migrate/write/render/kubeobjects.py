@@ -16,14 +16,12 @@ from migrate.model.plan import (
 )
 
 Body = dict[str, Any]
-PLACEHOLDER = "REPLACE-WITH-CLIENT-ID-OF-{identity}"
-"""The client id of an identity that does not exist yet: apply.sh refuses to run with it."""
-PLACEHOLDER_MARK = "REPLACE-WITH-"
 
 
 def client_id(identity: ManagedIdentity, value: str) -> str:
-    """VALUE, or a placeholder naming the identity whose client id goes there."""
-    return value or PLACEHOLDER.format(identity=identity.name)
+    """VALUE, or the placeholder naming the identity whose client id goes there (apply.sh
+    refuses to run with it)."""
+    return value or identity.client_id_or_placeholder
 
 
 def head(ref: ObjectRef) -> Body:

@@ -15,6 +15,7 @@ import jinja2
 
 from migrate.model.inventory import ObjectRef
 from migrate.model.plan import (
+    PLACEHOLDER_MARK,
     Action,
     AddBindingSubject,
     AnnotateServiceAccount,
@@ -25,16 +26,11 @@ from migrate.model.plan import (
     SetSecretProviderClientID,
     SwitchWorkload,
 )
+from migrate.model.stages import IMMUTABLE
 from migrate.write import jinja as render
 from migrate.write.render import kubeobjects
 from migrate.write.render.output import RenderedFile
 from migrate.write.render.quoting import oneline
-
-IMMUTABLE = {
-    # kind -> stages whose change the API server rejects on a live object
-    "Pod": ("switch",),  # spec is immutable; metadata.labels are not
-    "Job": ("switch", "retire"),  # the whole pod template is immutable
-}
 
 
 @dataclass(frozen=True)
@@ -62,12 +58,12 @@ def files(plan: Plan, stage: str, env: jinja2.Environment) -> list[RenderedFile]
     context: dict[str, Any] = {
         "plan": plan,
         "stage": stage,
-        "source": oneline(plan.source or "-"),
+        "source": oneline(plan.shown_source),
         "steps": steps,
         "deletes": deletes,
         "resource": kubeobjects.kubectl_resource,
-        "placeholder_mark": kubeobjects.PLACEHOLDER_MARK,
-        "placeholders": any(kubeobjects.PLACEHOLDER_MARK in f.text for f in out),
+        "placeholder_mark": PLACEHOLDER_MARK,
+        "placeholders": any(PLACEHOLDER_MARK in f.text for f in out),
     }
     if steps:
         for name in ("kustomization.yaml", "apply.sh"):

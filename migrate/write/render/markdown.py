@@ -5,27 +5,16 @@ from __future__ import annotations
 import jinja2
 
 from migrate.model import describe
-from migrate.model.inventory import PI_LABEL
 from migrate.model.plan import (
-    STAGES,
     CreateManagedIdentity,
     Plan,
     RemovePodLabel,
     SetSecretProviderClientID,
     SwitchWorkload,
 )
+from migrate.model.stages import IMMUTABLE, ORDER, PREPARE, named
 from migrate.write import jinja as render
-from migrate.write.render.kubernetes import IMMUTABLE
 from migrate.write.render.output import RenderedFile
-
-GATES = {
-    "prepare": "every federated credential exists, the workload identity webhook is installed, "
-    "and a token check per ServiceAccount passes",
-    "switch": "every pod of every switched workload is mutated (has AZURE_FEDERATED_TOKEN_FILE) "
-    "and ready",
-    "retire": f"no AzureAssignedIdentity is left and no pod is still labelled {PI_LABEL}",
-    "uninstall": "none: this is the last stage",
-}
 
 
 def manual_steps(plan: Plan, stage: str) -> list[str]:
@@ -37,7 +26,7 @@ def manual_steps(plan: Plan, stage: str) -> list[str]:
                 f"New identity `{action.identity.name}` (replaces service principal "
                 f"`{action.service_principal_client_id}`, {action.replaces}): create it, copy the "
                 "role assignments it needs, and put its client id in place of "
-                f"`REPLACE-WITH-CLIENT-ID-OF-{action.identity.name}`."
+                f"`{action.identity.client_id_or_placeholder}`."
             )
         elif isinstance(action, (SwitchWorkload, RemovePodLabel)):
             if stage in IMMUTABLE.get(action.target.kind, ()):
@@ -49,22 +38,22 @@ def manual_steps(plan: Plan, stage: str) -> list[str]:
             steps.append(
                 f"`{action.target}`: clientID of the new identity `{action.identity.name}`."
             )
-    if stage == "prepare" and not plan.settings.issuer and plan.stage(stage):
+    if stage == PREPARE and not plan.settings.issuer and plan.stage(stage):
         steps.append("Pass the cluster's OIDC issuer (the plan has none): see the docs per target.")
     return steps
 
 
 def files(plan: Plan, stage: str, env: jinja2.Environment) -> list[RenderedFile]:
-    if not plan.stage(stage) and stage != STAGES[0]:
+    if not plan.stage(stage) and stage != ORDER[0]:
         return []
     context = {
         "plan": plan,
         "stage": stage,
-        "stages": STAGES,
+        "stages": ORDER,
         "actions": plan.stage(stage),
         "counts": describe.counts(plan),
         "manual": manual_steps(plan, stage),
-        "gate": GATES[stage],
+        "gate": named(stage).done_when,
         "findings": sorted(
             plan.findings, key=lambda f: ("error", "warning", "info").index(f.severity)
         ),

@@ -166,7 +166,7 @@ def _client_ids(
 
 
 def placeholder(identity: ManagedIdentity, file: str, line: int, findings: list[Finding]) -> str:
-    value = f"REPLACE-WITH-CLIENT-ID-OF-{identity.name}"
+    value = identity.client_id_or_placeholder
     findings.append(
         notes.make(
             "placeholder-client-id",

@@ -18,9 +18,9 @@ from typing import cast
 
 import yaml
 
+from migrate.model import stages
 from migrate.model.inventory import Finding
 from migrate.model.plan import (
-    STAGES,
     CreateFederatedCredential,
     CreateManagedIdentity,
     CreateServiceAccount,
@@ -52,7 +52,7 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
     findings: list[Finding] = []
     namespaces = Namespaces([_folder(r) for r in roots])
     with _no_cycle_collection():
-        for name in STAGES if stage == "all" else (stage,):
+        for name in stages.selected(stage):
             todo = [a for a in plan.actions if a.stage == name and not isinstance(a, AZURE_ONLY)]
             _Stage(workspace, roots, namespaces, findings).run(todo)
     touched = tuple(f for f in workspace.files() if f.original is not None or f.text is not None)
