@@ -19,7 +19,7 @@ HOSTILE = {
     "wildcard": "'*'",
     "colon": "shop:admin",
     "upper case": "Shop",
-    "cyrillic look-alike": "sh\u043ep",  # о
+    "cyrillic look-alike": "sh\u043ep",  # a Cyrillic o
     "newline": '"shop\\nx"',
     "dot-dot": "../shop",
 }
@@ -112,10 +112,8 @@ def test_render_with_force_writes_no_credential_for_a_hostile_name(
     run_cli: Any, tmp_path: Path
 ) -> None:
     plan(run_cli, tmp_path, manifests(namespace="'*'"))
-    code, _, err = run_cli(
+    _, _, err = run_cli(
         "render", str(tmp_path / "repo"), "--issuer", ISSUER, "--force", "-o", str(tmp_path / "o")
     )
-    rendered = "".join(
-        p.read_text() for p in (tmp_path / "o").rglob("*") if p.is_file()
-    )
+    rendered = "".join(p.read_text() for p in (tmp_path / "o").rglob("*") if p.is_file())
     assert "system:serviceaccount:*" not in rendered, err
