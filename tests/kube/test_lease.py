@@ -63,8 +63,8 @@ def test_a_second_run_stops_naming_who_holds_the_lease(
         time.sleep(0.02)
     assert slow.hits > 0, first.communicate()  # the first run is writing workloads now
     second = start(fake, azure, tmp_path, "second")
-    second_out, second_err = second.communicate(timeout=120)
-    first_out, first_err = first.communicate(timeout=120)
+    _, second_err = second.communicate(timeout=120)
+    _, first_err = first.communicate(timeout=120)
     assert first.returncode == 0, first_err
     assert second.returncode == EXIT_STOPPED, second_err
     assert "lease" in second_err and f"pid {first.pid}" in second_err
