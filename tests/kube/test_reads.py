@@ -73,9 +73,7 @@ def test_a_forbidden_list_names_the_permission(fake: FakeKubeApiServer, cli: Any
     assert "run the same command again" not in err and "Traceback" not in err
 
 
-def test_a_forbidden_journal_write_names_the_permission(
-    fake: FakeKubeApiServer, cli: Any
-) -> None:
+def test_a_forbidden_journal_write_names_the_permission(fake: FakeKubeApiServer, cli: Any) -> None:
     fake.inject(kind="ConfigMap", verb="patch", status=403, times=None)
     fake.inject(kind="ConfigMap", verb="create", status=403, times=None)
     code, _, err = cli("apply", "--stage", "prepare", "--yes")
