@@ -65,7 +65,7 @@ def command(
     check_node_pools: bool,
     kubeconfig: str,
     kube_context: str,
-    journal_file: str,
+    state_dir: str,
     journal_namespace: str,
     location: str,
     **options: Any,
@@ -94,7 +94,7 @@ def command(
     if azure is not None and stage != "uninstall":
         credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
     try:
-        journal = Journal(connection, journal_namespace, journal_file).load()
+        journal = Journal.in_state(connection, journal_namespace, state_dir).load()
         run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
         if stage == "uninstall":
             outcome = uninstall.run(

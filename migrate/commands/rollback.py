@@ -18,7 +18,7 @@ from migrate.errors import EXIT_OK
 @cluster_options
 @journal_options
 def command(
-    stage: str, kubeconfig: str, kube_context: str, journal_file: str, journal_namespace: str
+    stage: str, kubeconfig: str, kube_context: str, state_dir: str, journal_namespace: str
 ) -> int:
     """Restore every object STAGE touched to its journaled before-image, in reverse order.
 
@@ -32,7 +32,7 @@ def command(
 
     connection = Connection.connect(kube_context, kubeconfig)
     try:
-        journal = Journal(connection, journal_namespace, journal_file).load()
+        journal = Journal.in_state(connection, journal_namespace, state_dir).load()
         changed = rollback(connection, journal, stage, lambda line: click.echo(line, err=True))
     finally:
         connection.close()

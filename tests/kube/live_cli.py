@@ -16,6 +16,7 @@ from tests.kube.conftest import azure_args
 
 Cli = Callable[..., tuple[int, str, str]]
 AZURE_COMMANDS = ("apply",)
+STATE_COMMANDS = ("apply", "rollback", "status")
 JOURNAL = ("wi-migrate-journal", "kube-system")
 
 
@@ -26,7 +27,9 @@ def live_cli(
     state_dir = str(tmp_path / state)
 
     def run(*args: str) -> tuple[int, str, str]:
-        common = ["--kubeconfig", kubeconfig, "--state-dir", state_dir]
+        common = ["--kubeconfig", kubeconfig]
+        if args[0] in STATE_COMMANDS:
+            common += ["--state-dir", state_dir]
         if args[0] in AZURE_COMMANDS:
             common += ["--cluster-name", "aks1", *azure_args(azure)]
         return run_cli(*args, *common)  # type: ignore[no-any-return]
