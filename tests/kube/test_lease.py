@@ -8,14 +8,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from migrate.errors import EXIT_STOPPED
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.conftest import azure_args
@@ -24,15 +23,10 @@ from tests.kube.live_cli import cluster_journal, live_cli, switched
 SWITCHED = 15
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        yield server
-        assert server.internal_errors == []
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
 
 
-def start(fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, state: str) -> Any:
+def start(kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, state: str) -> Any:
     """`wi-migrate apply --stage switch --yes` in its own process, its own state directory."""
     command = [
         *(sys.executable, "-m", "migrate", "apply", "--stage", "switch", "--yes"),
@@ -51,44 +45,44 @@ def start(fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path, state: str)
 
 
 def test_a_second_run_stops_naming_who_holds_the_lease(
-    run_cli: Any, fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
+    run_cli: Any, kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
 ) -> None:
-    cli = live_cli(run_cli, fake, azure, tmp_path, state="first")
+    cli = live_cli(run_cli, kube, azure, tmp_path, state="first")
     code, _, err = cli("apply", "--stage", "prepare", "--yes")
     assert code == 0, err
-    slow = fake.inject(method="PATCH", path_regex="/deployments/", latency=0.1, times=None)
-    first = start(fake, azure, tmp_path, "first")
+    slow = kube.inject(method="PATCH", path_regex="/deployments/", latency=0.1, times=None)
+    first = start(kube, azure, tmp_path, "first")
     deadline = time.monotonic() + 60
     while slow.hits == 0 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert slow.hits > 0, first.communicate()  # the first run is writing workloads now
-    second = start(fake, azure, tmp_path, "second")
+    second = start(kube, azure, tmp_path, "second")
     _, second_err = second.communicate(timeout=120)
     _, first_err = first.communicate(timeout=120)
     assert first.returncode == 0, first_err
     assert second.returncode == EXIT_STOPPED, second_err
     assert "lease" in second_err and f"pid {first.pid}" in second_err
-    assert len(switched(fake)) == SWITCHED
-    entries = cluster_journal(fake)["switch"]["entries"]
+    assert len(switched(kube)) == SWITCHED
+    entries = cluster_journal(kube)["switch"]["entries"]
     assert len([e for e in entries if e["ref"].startswith("Deployment/")]) == SWITCHED
     # the lease is given back: a third run goes ahead (and finds nothing to do)
-    fake.clear_faults()
+    kube.clear_faults()
     code, _, err = cli("apply", "--stage", "switch", "--yes")
     assert code == 0, err
     code, _, err = cli("rollback", "--stage", "switch")
     assert code == 0, err
-    assert switched(fake) == []
+    assert switched(kube) == []
 
 
 def test_a_lease_left_by_a_killed_run_expires(
-    run_cli: Any, fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
+    run_cli: Any, kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
 ) -> None:
     """A run killed with SIGKILL cannot give its lease back: once it is not renewed for its
     duration, the next run takes it over."""
-    cli = live_cli(run_cli, fake, azure, tmp_path, state="first")
+    cli = live_cli(run_cli, kube, azure, tmp_path, state="first")
     code, _, err = cli("apply", "--stage", "prepare", "--yes")
     assert code == 0, err
-    fake.seed(
+    kube.seed(
         [
             {
                 "apiVersion": "coordination.k8s.io/v1",

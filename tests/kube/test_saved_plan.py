@@ -5,13 +5,11 @@ another issuer) is refused, named, before anything is written (docs/security.md)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.live_cli import Cli, live_cli, switched
@@ -31,18 +29,17 @@ ADMIN = {
 }
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        server.seed([ADMIN])
-        yield server
-        assert server.internal_errors == []
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
+
+@pytest.fixture(autouse=True)
+def seeded(kube: FakeKubeApiServer) -> None:
+    kube.seed([ADMIN])
 
 
 @pytest.fixture
-def cli(run_cli: Any, fake: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path) -> Cli:
-    return live_cli(run_cli, fake, azure, tmp_path)
+def cli(run_cli: Any, kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path) -> Cli:
+    return live_cli(run_cli, kube, azure, tmp_path)
 
 
 def saved(cli: Cli, tmp_path: Path, edit: Any = None) -> str:
@@ -57,17 +54,17 @@ def saved(cli: Cli, tmp_path: Path, edit: Any = None) -> str:
 
 
 def test_an_unedited_plan_runs_stage_after_stage(
-    fake: FakeKubeApiServer, cli: Cli, tmp_path: Path
+    kube: FakeKubeApiServer, cli: Cli, tmp_path: Path
 ) -> None:
     plan = saved(cli, tmp_path)
     for stage in ("prepare", "prepare", "switch"):  # prepare twice: a re-run is no edit
         code, _, err = cli("apply", plan, "--stage", stage, "--yes")
         assert code == 0, err
-    assert len(switched(fake)) == 15
+    assert len(switched(kube)) == 15
 
 
 def test_an_added_binding_subject_on_cluster_admin_is_refused(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
 ) -> None:
     def escalate(plan: dict[str, Any]) -> None:
         plan["actions"].append(
@@ -93,14 +90,14 @@ def test_an_added_binding_subject_on_cluster_admin_is_refused(
     code, _, err = cli("apply", saved(cli, tmp_path, escalate), "--stage", "prepare", "--yes")
     assert code == 1
     assert "add-binding-subject ClusterRoleBinding/platform-admins" in err
-    binding = fake.get("ClusterRoleBinding", "platform-admins")
+    binding = kube.get("ClusterRoleBinding", "platform-admins")
     assert binding is not None and binding["subjects"] == ADMIN["subjects"]
-    assert [r for r in fake.requests if r.method != "GET"] == []
+    assert [r for r in kube.requests if r.method != "GET"] == []
     assert azure.counters()["arm_writes"] == 0
 
 
 def test_a_credential_for_another_issuer_is_refused(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
 ) -> None:
     def redirect(plan: dict[str, Any]) -> None:
         action = next(a for a in plan["actions"] if a["type"] == "create-federated-credential")
@@ -110,11 +107,11 @@ def test_a_credential_for_another_issuer_is_refused(
     assert code == 1
     assert "https://attacker.example.net/" in err
     assert azure.counters()["arm_writes"] == 0
-    assert [r for r in fake.requests if r.method != "GET"] == []
+    assert [r for r in kube.requests if r.method != "GET"] == []
 
 
 def test_a_plan_whose_settings_name_another_issuer_is_refused(
-    fake: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
+    kube: FakeKubeApiServer, azure: FakeAzure, cli: Cli, tmp_path: Path
 ) -> None:
     """Settings and credentials edited together plan consistently, but not for this cluster."""
 

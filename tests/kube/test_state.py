@@ -5,13 +5,11 @@ $XDG_STATE_HOME/wi-migrate), readable by its owner only, and without container e
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.kube.conftest import azure_args
@@ -20,31 +18,30 @@ from tests.kube.live_cli import cluster_journal, live_cli
 CANARY = "env-CANARY-3b9d1e"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        deployment = server.get("Deployment", "orders-api", "orders")
-        assert deployment is not None
-        deployment["spec"]["template"]["spec"]["containers"][0]["env"] = [
-            {"name": "DATABASE_PASSWORD", "value": CANARY},
-            {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}},
-        ]
-        server.seed([deployment])
-        yield server
-        assert server.internal_errors == []
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
+
+@pytest.fixture(autouse=True)
+def seeded(kube: FakeKubeApiServer) -> None:
+    deployment = kube.get("Deployment", "orders-api", "orders")
+    assert deployment is not None
+    deployment["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "DATABASE_PASSWORD", "value": CANARY},
+        {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}},
+    ]
+    kube.seed([deployment])
 
 
 def test_state_is_private_and_holds_no_env_values(
     run_cli: Any,
-    fake: FakeKubeApiServer,
+    kube: FakeKubeApiServer,
     azure: FakeAzure,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")
-    cli = live_cli(run_cli, fake, azure, tmp_path)
+    cli = live_cli(run_cli, kube, azure, tmp_path)
     for stage in ("prepare", "switch"):
         code, _, err = cli("apply", "--stage", stage, "--yes")
         assert code == 0, err
@@ -57,27 +54,27 @@ def test_state_is_private_and_holds_no_env_values(
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
         if path.is_file():
             assert CANARY not in path.read_text(errors="replace"), path
-    assert CANARY not in str(cluster_journal(fake))
-    deployment = fake.get("Deployment", "orders-api", "orders")
+    assert CANARY not in str(cluster_journal(kube))
+    deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     assert deployment["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == CANARY
     code, _, err = cli("rollback", "--stage", "switch")
     assert code == 0, err
-    deployment = fake.get("Deployment", "orders-api", "orders")
+    deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     assert deployment["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == CANARY
 
 
 def test_the_state_directory_defaults_to_xdg_state_home(
     run_cli: Any,
-    fake: FakeKubeApiServer,
+    kube: FakeKubeApiServer,
     azure: FakeAzure,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
-    kubeconfig = str(fake.write_kubeconfig(tmp_path / "kubeconfig"))
+    kubeconfig = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
     code, _, err = run_cli(
         "apply",
         "--stage",
