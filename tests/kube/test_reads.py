@@ -84,4 +84,4 @@ def test_rejected_credentials_are_not_resumable(kube: FakeKubeApiServer, cli: An
     code, _, err = cli("plan", "--cluster")
     assert code == EXIT_ERROR
     assert "401" in err and "credentials" in err
-    assert "run the same command again" not in err and "Traceback" not in err
+    assert "to resume" not in err and "Traceback" not in err
