@@ -81,6 +81,7 @@ def command(
     from migrate.jobs.live_azure import AzureCredentials
     from migrate.kubeapi.client import Connection
     from migrate.model import plan as plans
+    from migrate.write.live import lease
     from migrate.write.live.journal import Journal
 
     saved = plans.load_file(plan_file) if plan_file else None
@@ -94,16 +95,22 @@ def command(
     if azure is not None and stage != "uninstall":
         credentials = AzureCredentials(azure, write=not connection.dry_run, location=location)
     try:
-        journal = Journal.in_state(connection, journal_namespace, state_dir).load()
-        run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
-        if stage == "uninstall":
-            outcome = uninstall.run(
-                connection, journal, settings(**options), run_options, helm_command, _echo, azure
-            )
-        else:
-            outcome = apply.run(
-                connection, journal, settings(**options), run_options, credentials, _progress
-            )
+        with lease.held(connection, journal_namespace, write and not connection.dry_run) as held:
+            journal = Journal.in_state(connection, journal_namespace, state_dir).load()
+            if held is not None:
+                journal.guard = held.check
+                for note in held.notes:
+                    click.echo(note, err=True)
+            run_options = apply.Options(stage, write, patch_owned, skip_gate, saved, token_check)
+            planned = settings(**options)
+            if stage == "uninstall":
+                outcome = uninstall.run(
+                    connection, journal, planned, run_options, helm_command, _echo, azure
+                )
+            else:
+                outcome = apply.run(
+                    connection, journal, planned, run_options, credentials, _progress
+                )
     finally:
         connection.close()
         if azure is not None:

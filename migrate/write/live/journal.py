@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ class Journal:
         self.writes = not connection.dry_run  # a server dry-run leaves no journal
         self._version = ""  # the ConfigMap's resourceVersion as last read or written
         self._remote: dict[str, Any] = {}  # its stage documents as last read or written
+        self.guard: Callable[[], None] = lambda: None  # before each write: the lease still held
 
     @classmethod
     def in_state(cls, connection: Connection, namespace: str, given_state_dir: str) -> Journal:
@@ -159,9 +161,13 @@ class Journal:
         self.save(stage)
 
     def start(self, stage: str, plan: dict[str, Any]) -> None:
-        """Record the stage's plan before its first write: a killed run resumes with it."""
+        """Record the stage's plan before its first write: a killed run resumes with it. A
+        stage run again keeps the actions of its earlier runs too: rollback undoes what any
+        run of the stage did, and only that."""
         log = self.stage(stage)
-        log.status, log.plan = "running", plan
+        earlier = list((log.plan or {}).get("actions") or [])
+        added = [a for a in plan.get("actions") or [] if a not in earlier]
+        log.status, log.plan = "running", {**plan, "actions": earlier + added}
         self.save(stage)
 
     def resumable(self, stage: str) -> dict[str, Any] | None:
@@ -176,6 +182,7 @@ class Journal:
     def save(self, stage: str) -> None:
         if not self.writes:
             return
+        self.guard()
         log = self.stage(stage)
         log.seq += 1
         documents = {name: self.seal.sign(_encode(one)) for name, one in self.stages.items()}
