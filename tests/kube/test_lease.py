@@ -50,7 +50,9 @@ def test_a_second_run_stops_naming_who_holds_the_lease(
     cli = live_cli(run_cli, kube, azure, tmp_path, state="first")
     code, _, err = cli("apply", "--stage", "prepare", "--yes")
     assert code == 0, err
-    slow = kube.inject(method="PATCH", path_regex="/deployments/", latency=0.1, times=None)
+    # the first run's first workload write waits long enough for a second run to start, on a
+    # busy machine too
+    slow = kube.inject(kind="Deployment", verb="patch", latency=20, times=1)
     first = start(kube, azure, tmp_path, "first")
     deadline = time.monotonic() + 60
     while slow.hits == 0 and first.poll() is None and time.monotonic() < deadline:

@@ -59,12 +59,18 @@ class Lease:
         else:
             spec = current.get("spec") or {}
             holder = str(spec.get("holderIdentity") or "")
-            if holder and holder != self.holder and not _expired(spec, now):
+            dead = _dead_here(holder)
+            if holder and holder != self.holder and not dead and not _expired(spec, now):
                 raise self._held(holder, spec)
             if holder and holder != self.holder:
+                why = (
+                    "that process is gone from this machine"
+                    if dead
+                    else f"not renewed since {spec.get('renewTime')}"
+                )
                 self.notes.append(
-                    f"took over the lease {self.namespace}/{NAME} from {holder} (not renewed "
-                    f"since {spec.get('renewTime')}: that run was killed or lost its connection)"
+                    f"took over the lease {self.namespace}/{NAME} from {holder} ({why}: that run "
+                    "was killed or lost its connection)"
                 )
             body = self._body(now, now, int(spec.get("leaseTransitions") or 0) + 1)
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -151,6 +157,22 @@ def held(connection: Connection, namespace: str, needed: bool = True) -> Iterato
         yield lease
     finally:
         lease.release()
+
+
+def _dead_here(holder: str) -> bool:
+    """A holder on this machine (same user and host) whose process no longer runs: a run
+    killed with SIGKILL, whose lease need not be waited out."""
+    mine, _, pid = holder_identity().rpartition(" pid ")
+    theirs, _, their_pid = holder.rpartition(" pid ")
+    if theirs != mine or not their_pid.isdigit() or their_pid == pid:
+        return False
+    try:
+        os.kill(int(their_pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _now() -> str:
