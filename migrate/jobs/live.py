@@ -141,7 +141,6 @@ def stage_plan(
     plan = current
     if saved is not None:
         _check_fresh(saved, dict(inventory.fingerprints), journal)
-        _check_issuer(saved, discovery.issuer)
         log = journal.stages.get(options.stage)
         done = {ref for ref, entry in log.entries.items() if entry.done} if log else set()
         where = "the saved plan"
@@ -202,14 +201,4 @@ def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:
             f"the saved plan is stale: {len(changed)} object(s) changed since it was made "
             f"({shown})",
             "make a new plan (wi-migrate plan --cluster -o json > plan.json) and review it",
-        )
-
-
-def _check_issuer(saved: Plan, published: str) -> None:
-    issuer = saved.settings.issuer
-    if published and issuer != published:
-        raise UserError(
-            f"the saved plan's issuer {issuer!r} is not the one the cluster publishes "
-            f"({published!r})",
-            "plan again against this cluster (wi-migrate plan --cluster -o json) and review it",
         )
