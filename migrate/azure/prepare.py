@@ -14,6 +14,7 @@ from migrate.azure.results import ItemResult, OnResult
 from migrate.azure.roles import copy_role_assignments
 from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan
 from migrate.model.stages import PREPARE
+from migrate.model.trust import refuse_invalid_credentials
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def prepare_azure(
     on_result: OnResult | None = None,
 ) -> AzurePrepared:
     """Everything the prepare stage needs in Azure. A dry run (`write=False`) only reads."""
+    refuse_invalid_credentials(plan, "create federated credentials")
     stage = plan.stage(PREPARE)
     new = [a for a in stage if isinstance(a, CreateManagedIdentity)]
     outcomes = ensure_identities(new, context, write=write, location=location, on_result=on_result)

@@ -66,7 +66,7 @@ def command(
     check_node_pools: bool,
     kubeconfig: str,
     kube_context: str,
-    journal_file: str,
+    state_dir: str,
     journal_namespace: str,
     location: str,
     **options: Any,
@@ -87,7 +87,7 @@ def command(
         settings(**options),
         kube_context,
         kubeconfig,
-        journal_file,
+        state_dir,
         journal_namespace,
         plan_file or "",
         patch_owned,
@@ -97,7 +97,7 @@ def command(
         check_node_pools,
         location,
     )
-    outcome = run_stage(run, lambda: azure_context(**options), _echo, _progress)
+    outcome = run_stage(run, lambda: azure_context(**options), _echo, _note, _progress)
     for note in outcome.notes:
         click.echo(note, err=True)
     for finding in outcome.findings:
@@ -123,3 +123,7 @@ def _progress(index: int, total: int, result: Any) -> None:
 
 def _echo(text: str) -> None:
     click.echo(text)
+
+
+def _note(text: str) -> None:
+    click.echo(text, err=True)

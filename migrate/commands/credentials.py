@@ -20,7 +20,7 @@ from migrate.commands.options import (
     settings,
 )
 from migrate.errors import UserError
-from migrate.jobs.plan import plan_or_load
+from migrate.jobs.plan import load_checked, plan_or_load
 from migrate.model import plan as plans
 from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Plan, Settings
@@ -130,7 +130,7 @@ def command(
 def _plan(sources: Sequence[str], wanted: Settings, discovered: str, namespace: str) -> Plan:
     """The plan, with the discovered issuer; a saved plan must already carry it."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        plan = plans.load_file(sources[0])
+        plan = load_checked(sources[0], namespace)
         if discovered and not plan.settings.issuer:
             raise UserError(
                 f"{sources[0]} was planned without an issuer",

@@ -127,12 +127,11 @@ AZURE_OPTIONS = [
 
 JOURNAL_OPTIONS = [
     click.option(
-        "--journal",
-        "journal_file",
-        default="wi-migrate-journal.json",
-        show_default=True,
-        metavar="FILE",
-        help="Local copy of the journal (the cluster keeps the other).",
+        "--state-dir",
+        default="",
+        metavar="DIR",
+        help="Where this machine keeps the local journal and its key (private to you; default "
+        "$XDG_STATE_HOME/wi-migrate, else ~/.local/state/wi-migrate).",
     ),
     click.option(
         "--journal-namespace",

@@ -14,7 +14,7 @@ from migrate.model.stages import ORDER
 @journal_options
 @planning_options
 def command(
-    kubeconfig: str, kube_context: str, journal_file: str, journal_namespace: str, **options: object
+    kubeconfig: str, kube_context: str, state_dir: str, journal_namespace: str, **options: object
 ) -> int:
     """Show each stage: journaled (done / running / rolled back) and what is left to do."""
     from migrate.jobs.plan import read_and_plan
@@ -23,7 +23,7 @@ def command(
 
     connection = Connection.connect(kube_context, kubeconfig)
     try:
-        journal = Journal(connection, journal_namespace, journal_file).load()
+        journal = Journal.in_state(connection, journal_namespace, state_dir).load()
         plan, discovery = read_and_plan(connection, settings(**options))  # type: ignore[arg-type]
     finally:
         connection.close()

@@ -25,6 +25,7 @@ from migrate.model.plan import (
 )
 from migrate.model.stages import SWITCH
 from migrate.planner import live
+from migrate.planner.recheck import confirmed
 from migrate.read import cluster
 from migrate.write.live import gates
 from migrate.write.live.journal import Journal
@@ -136,11 +137,15 @@ def stage_plan(
         resuming = f"resuming the {options.stage} stage from the journal (its gates passed then)"
         return plan, list(plan.stage(options.stage)), [resuming]
     inventory, discovery = cluster.read(connection)
-    current, _ = live.plan_from(inventory, discovery, settings)
+    saved = options.saved_plan
+    current, _ = live.plan_from(inventory, discovery, saved.settings if saved else settings)
     plan = current
-    if options.saved_plan is not None:
-        _check_fresh(options.saved_plan, dict(inventory.fingerprints), journal)
-        plan = options.saved_plan
+    if saved is not None:
+        _check_fresh(saved, dict(inventory.fingerprints), journal)
+        log = journal.stages.get(options.stage)
+        done = {ref for ref, entry in log.entries.items() if entry.done} if log else set()
+        where = "the saved plan"
+        plan = confirmed(saved, current, where, stage=options.stage, exact_origins=False, done=done)
     notes: list[str] = []
     if gate:
         missing = credentials.missing if credentials is not None else None

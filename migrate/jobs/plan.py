@@ -1,17 +1,22 @@
 """The top of every job: read → plan (manifests, a saved plan, or a live cluster). Writers take
-the Plan this returns."""
+the Plan this returns. A saved plan is re-checked against its source before it is used."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from migrate.errors import UserError
 from migrate.kubeapi.client import Connection
 from migrate.model import plan as plans
 from migrate.model.plan import Plan, Settings
 from migrate.planner import live
 from migrate.planner.mapping import plan
+from migrate.planner.recheck import confirmed
 from migrate.read import cluster, manifests
 from migrate.read.cluster import Discovery
+from migrate.read.files import STDIN
+
+CLUSTER_SOURCE = "cluster:"
 
 
 def plan_manifests(paths: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:
@@ -19,10 +24,32 @@ def plan_manifests(paths: Sequence[str], settings: Settings, default_namespace: 
 
 
 def plan_or_load(sources: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:
-    """A saved plan (plan.json / plan.yaml) as it is, or the plan of manifests."""
+    """A saved plan (plan.json / plan.yaml) once re-checked against its source, or the plan of
+    manifests."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        return plans.load_file(sources[0])
+        return load_checked(sources[0], default_namespace)
     return plan_manifests(sources, settings, default_namespace)
+
+
+def load_checked(path: str, default_namespace: str = "") -> Plan:
+    """The saved plan in PATH, refused unless every action in it is one the planner makes now
+    from the plan's source with the plan's settings."""
+    saved = plans.load_file(path)
+    return confirmed(saved, fresh_plan(saved, path, default_namespace), path)
+
+
+def fresh_plan(saved: Plan, path: str, default_namespace: str = "") -> Plan:
+    sources = list(saved.source)
+    if len(sources) == 1 and sources[0].startswith(CLUSTER_SOURCE):
+        context = sources[0].removeprefix(CLUSTER_SOURCE)
+        return plan_cluster(context, "", saved.settings)
+    if not sources or STDIN in sources:
+        raise UserError(
+            f"{path}: planned from {'standard input' if sources else 'no source'}: it cannot be "
+            "re-checked against its source",
+            "save the manifests to files and plan them (wi-migrate plan PATH -o json)",
+        )
+    return plan_manifests(sources, saved.settings, default_namespace)
 
 
 def plan_cluster(kube_context: str, kubeconfig: str, settings: Settings) -> Plan:

@@ -17,6 +17,7 @@ from migrate.model import plan as plans
 from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Settings
 from migrate.model.stages import PREPARE, SWITCH, UNINSTALL
+from migrate.write.live import lease
 from migrate.write.live.journal import Journal
 
 
@@ -27,7 +28,7 @@ class StageRun:
     settings: Settings
     kube_context: str = ""
     kubeconfig: str = ""
-    journal_file: str = ""
+    state_dir: str = ""  # where the local journal and its key live ("" for the default)
     journal_namespace: str = "kube-system"
     plan_file: str = ""  # a saved plan to run instead of a fresh one
     patch_owned: bool = False
@@ -48,9 +49,11 @@ def run_stage(
     run: StageRun,
     azure: Callable[[], AzureContext],
     echo: Callable[[str], None],
+    note: Callable[[str], None],
     progress: live.Progress | None = None,
 ) -> live.Outcome:
-    """Run one live stage; `azure` connects to Azure when the stage needs it."""
+    """Run one live stage; `azure` connects to Azure when the stage needs it. `echo` prints
+    the stage's output, `note` what happens around it (the lease)."""
     saved = plans.load_file(run.plan_file) if run.plan_file else None
     connection = Connection.connect(run.kube_context, run.kubeconfig)
     connection.dry_run = run.writeback is WriteBack.SERVER_DRY_RUN
@@ -58,18 +61,24 @@ def run_stage(
     options = live.Options(
         run.stage, run.writeback.writes, run.patch_owned, run.skip_gates, saved, run.token_check
     )
+    writes = run.writeback is WriteBack.WRITE
     try:
-        journal = Journal(connection, run.journal_namespace, run.journal_file).load()
-        if run.stage == UNINSTALL:
-            return uninstall.run(
-                connection, journal, run.settings, options, run.helm_command, echo, context
-            )
-        credentials = None
-        if context is not None:
-            credentials = AzureCredentials(
-                context, write=not connection.dry_run, location=run.location
-            )
-        return live.run(connection, journal, run.settings, options, credentials, progress)
+        with lease.held(connection, run.journal_namespace, writes) as held:
+            journal = Journal.in_state(connection, run.journal_namespace, run.state_dir).load()
+            if held is not None:
+                journal.guard = held.check
+                for line in held.notes:
+                    note(line)
+            if run.stage == UNINSTALL:
+                return uninstall.run(
+                    connection, journal, run.settings, options, run.helm_command, echo, context
+                )
+            credentials = None
+            if context is not None:
+                credentials = AzureCredentials(
+                    context, write=not connection.dry_run, location=run.location
+                )
+            return live.run(connection, journal, run.settings, options, credentials, progress)
     finally:
         connection.close()
         if context is not None:

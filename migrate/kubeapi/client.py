@@ -22,16 +22,21 @@ APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 FIELD_MANAGER = "wi-migrate"
 PAGE = 500
+LIST_RESTARTS = 3  # a list whose continue token expires more often than this stops
 
 
 class ApiFailure(Exception):
     """The API server answered with an error status (after retries for transient ones)."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(
+        self, status: int, reason: str, message: str, method: str = "", path: str = ""
+    ) -> None:
         super().__init__(f"{status} {reason}: {message}")
         self.status = status
         self.reason = reason
         self.message = message
+        self.method = method  # the request that failed, for "may not <verb> <resource>"
+        self.path = path
 
 
 class Connection:
@@ -91,7 +96,7 @@ class Connection:
             if status < 400:
                 return json.loads(data) if data else None
             if status not in RETRIED or attempt == self.attempts:
-                raise _failure(status, data)
+                raise _failure(status, data, method, path)
             time.sleep(retry_after if retry_after is not None else self.backoff * attempt)
         raise AssertionError("unreachable")
 
@@ -132,28 +137,41 @@ class Connection:
         return found
 
     def pages(self, path: str, query: dict[str, str] | None = None) -> Iterator[list[Object]]:
-        """Every page of a list (limit/continue); nothing when the kind is not served (404)."""
+        """Every page of a list (limit/continue); nothing when the kind is not served (404).
+        A continue token that expired (410 Gone, after a compaction) starts the list over:
+        pages are handed out once the whole list is read, so nothing is seen twice."""
+        for restart in range(LIST_RESTARTS + 1):
+            try:
+                yield from self._all_pages(path, query or {})
+                return
+            except ApiFailure as e:
+                if e.status != 410 or restart == LIST_RESTARTS:
+                    raise
+
+    def _all_pages(self, path: str, query: dict[str, str]) -> list[list[Object]]:
+        pages: list[list[Object]] = []
         token = ""
         while True:
-            params = {**(query or {}), "limit": str(PAGE)}
+            params = {**query, "limit": str(PAGE)}
             if token:
                 params["continue"] = token
             try:
                 page = self.call("GET", path, params)
             except ApiFailure as e:
                 if e.status == 404:
-                    return
+                    return pages
                 raise
-            yield page.get("items") or []
+            pages.append(page.get("items") or [])
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token:
-                return
+                return pages
 
 
-def _failure(status: int, data: bytes) -> ApiFailure:
+def _failure(status: int, data: bytes, method: str, path: str) -> ApiFailure:
     try:
         body = json.loads(data)
     except ValueError:
         body = {}
     body = body if isinstance(body, dict) else {}
-    return ApiFailure(status, str(body.get("reason", "")), str(body.get("message", "")))
+    reason, message = str(body.get("reason", "")), str(body.get("message", ""))
+    return ApiFailure(status, reason, message, method, path)

@@ -78,6 +78,7 @@ KINDS: dict[str, Kind] = {
             MutatingWebhookConfiguration="mutatingwebhookconfigurations",
         ),
         *_kinds("policy", "v1", PodDisruptionBudget="poddisruptionbudgets"),
+        *_kinds("coordination.k8s.io", "v1", Lease="leases"),
         *_kinds(
             PI,
             "v1",

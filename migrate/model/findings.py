@@ -23,6 +23,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "missing-client-id": ("error", "a user-assigned AzureIdentity has no clientID"),
     "service-principal-identity": ("warning", "a service-principal identity needs a new UAMI"),
     "multiple-identities": ("warning", "pods use several identities"),
+    "invalid-subject": ("error", "a namespace or ServiceAccount name is not a Kubernetes name"),
     "too-many-credentials": ("error", "an identity would pass 20 federated credentials"),
     "issuer-unknown": ("warning", "the cluster's OIDC issuer is not known"),
     "issuer-format": ("warning", "the OIDC issuer URL looks wrong"),

@@ -14,6 +14,12 @@ FIC_MAX = 120
 SA_MAX = 253  # a ServiceAccount name is a DNS-1123 subdomain
 SA_FIELDS = ("selector", "namespace")
 FIC_FIELDS = ("cluster", "namespace", "service_account", "selector", "identity")
+SUBJECT_PREFIX = "system:serviceaccount:"
+# Kubernetes names, ASCII only (Python's [a-z0-9] matches no look-alike); used with fullmatch
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+NAMESPACE = re.compile(_DNS_LABEL)  # DNS-1123 label, at most 63
+SERVICE_ACCOUNT = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")  # DNS-1123 subdomain
+NAMESPACE_MAX = 63
 UAMI_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourcegroups/(?P<resource_group>[^/]+)"
     r"/providers/microsoft\.managedidentity/userassignedidentities/(?P<name>[^/]+)/?$",
@@ -80,3 +86,39 @@ def identity_name(text: str) -> str:
 def parse_identity_id(resource_id: str) -> dict[str, str] | None:
     match = UAMI_ID.match(resource_id.strip())
     return match.groupdict() if match else None
+
+
+def namespace_problem(namespace: str) -> str:
+    """Why NAMESPACE is not a Kubernetes namespace name, or ""."""
+    if not NAMESPACE.fullmatch(namespace) or len(namespace) > NAMESPACE_MAX:
+        return (
+            f"namespace {namespace!r} is not a DNS-1123 label (lower-case a-z, 0-9 and '-', "
+            f"at most {NAMESPACE_MAX})"
+        )
+    return ""
+
+
+def service_account_problem(name: str) -> str:
+    """Why NAME is not a ServiceAccount name, or ""."""
+    if not SERVICE_ACCOUNT.fullmatch(name) or len(name) > SA_MAX:
+        return (
+            f"ServiceAccount name {name!r} is not a DNS-1123 subdomain (lower-case a-z, 0-9, "
+            f"'-' and '.', at most {SA_MAX})"
+        )
+    return ""
+
+
+def subject(namespace: str, account: str) -> str:
+    return f"{SUBJECT_PREFIX}{namespace}:{account}"
+
+
+def subject_problem(text: str) -> str:
+    """Why TEXT is not the exact subject of one ServiceAccount, or "": the one check every
+    federated credential passes where it is planned, rendered or written."""
+    if not text.startswith(SUBJECT_PREFIX):
+        return f"subject {text!r} does not start with {SUBJECT_PREFIX!r}"
+    namespace, colon, account = text.removeprefix(SUBJECT_PREFIX).partition(":")
+    problem = namespace_problem(namespace) or service_account_problem(account)
+    if not colon or problem:
+        return f"subject {text!r}: {problem or 'no ServiceAccount name'}"
+    return ""

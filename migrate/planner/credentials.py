@@ -27,10 +27,6 @@ class _Wanted:
     selector: str
 
 
-def subject(namespace: str, account: str) -> str:
-    return f"system:serviceaccount:{namespace}:{account}"
-
-
 class Credentials:
     def __init__(self, inventory: Inventory, settings: Settings) -> None:
         self._settings = settings
@@ -61,7 +57,7 @@ class Credentials:
         used_names: dict[str, set[str]] = {}
         for key, wanted in self._wanted.items():
             existing = self._existing.get(key[0], [])
-            sub = subject(wanted.account.namespace, wanted.account.name)
+            sub = names.subject(wanted.account.namespace, wanted.account.name)
             match = [n for n, issuer, s in existing if issuer == self._settings.issuer and s == sub]
             if match:
                 notes.append(_exists(wanted, match[0], sub))

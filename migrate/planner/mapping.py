@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from migrate.model import findings, stages
+from migrate.model import findings, names, stages
 from migrate.model.inventory import (
     PI_LABEL,
     WI_CLIENT_ID,
@@ -135,6 +135,11 @@ class _Planner:
             return planned
         choice = self.accounts.choose(group.namespace, group.selector, group.workloads)
         planned += found(*choice.findings)
+        invalid = names.namespace_problem(group.namespace) or names.service_account_problem(
+            choice.name
+        )
+        if invalid:  # the credential's subject would not name exactly one ServiceAccount
+            return planned + found(_invalid_subject(group, invalid))
         primary = usable[0][1]
         identity = next(i for _, i, m in resolved if m is primary)
         planned += self._service_account(group, choice, primary, identity)
@@ -244,4 +249,15 @@ def _cross_namespace(binding: AzureIdentityBinding, namespaces: list[str]) -> Fi
         "nothing to do; to forbid such use in Pod Identity, annotate the AzureIdentity "
         "aadpodidentity.k8s.io/Behavior: namespaced",
         str(binding.ref),
+    )
+
+
+def _invalid_subject(group: Group, problem: str) -> Finding:
+    return findings.make(
+        "invalid-subject",
+        group.origins[0],
+        f"{problem}: no federated credential, ServiceAccount or workload change is planned for "
+        f"the pods of selector {group.selector!r} in namespace {group.namespace!r}",
+        "fix the name in the manifests (Kubernetes names are lower-case ASCII); a credential "
+        "subject must name exactly one ServiceAccount",
     )

@@ -86,6 +86,7 @@ from tests.fakes.kube_storage import (
     _YAML_LOADER,
     Fault,
     RecordedRequest,
+    RequestTarget,
     _b64url,
     _clone,
     _decode_continue,
@@ -306,9 +307,14 @@ class FakeKubeApiServer:
         retry_after: int | None = None,
         drop: bool = False,
         latency: float = 0.0,
+        kind: str | None = None,
+        verb: str | None = None,
+        continued: bool | None = None,
     ) -> Fault:
         """Fail (status), cut (drop) or delay (latency seconds) the next `times` matching
-        requests (None: all of them). A 429 carries Retry-After (default 1 second)."""
+        requests (None: all of them). A 429 carries Retry-After (default 1 second). Requests
+        match by method and path_regex, and by what they act on: `kind` (e.g. "Deployment"),
+        `verb` (get list create update patch delete) and `continued` (a list continuation)."""
         if status is None and not drop and not latency:
             raise ValueError("a fault needs a status, drop=True or a latency")
         if status == 429 and retry_after is None:
@@ -321,6 +327,9 @@ class FakeKubeApiServer:
             retry_after,
             drop,
             latency,
+            kind,
+            verb,
+            continued,
         )
         with self._traffic_lock:
             self._faults.append(fault)
@@ -389,12 +398,13 @@ class FakeKubeApiServer:
 
     def handle(self, request: _Request) -> Reply | None:
         """Answer one request; None means: close the connection without answering."""
-        fault = self._take_fault(request)
+        target = self._request_target(request)
+        fault = self._take_fault(request, target)
         if fault is not None and fault.drop:
             return None
         try:
             if fault is not None and fault.status is not None:
-                raise fault.error()
+                raise fault.error(target)
             return self._dispatch(request)
         except ApiError as error:
             return error.reply()
@@ -402,14 +412,40 @@ class FakeKubeApiServer:
             self.internal_errors.append(traceback.format_exc())
             return ApiError(500, "InternalError", traceback.format_exc(limit=1)).reply()
 
-    def _take_fault(self, request: _Request) -> Fault | None:
+    def _take_fault(self, request: _Request, target: RequestTarget) -> Fault | None:
         with self._traffic_lock:
             self._requests.append(RecordedRequest(request.method, request.path, request.query))
-            taken = [f for f in self._faults if f.take(request.method, request.path)]
+            taken = [f for f in self._faults if f.take(request.method, request.path, target)]
         delay = sum(fault.latency for fault in taken)
         if delay:
             time.sleep(delay)
         return next((f for f in taken if f.drop or f.status is not None), None)
+
+    def _request_target(self, request: _Request) -> RequestTarget:
+        """(verb, kind, namespace) of a request, as the API server's authorizer sees it."""
+        parts = [unquote(p) for p in request.path.strip("/").split("/")]
+        core = parts[0] == "api" and len(parts) >= 3
+        if not (core or (parts[0] == "apis" and len(parts) >= 4)):
+            return RequestTarget("", "", "", request.path, "", False)
+        group, version, rest = (
+            ("", parts[1], parts[2:]) if core else (parts[1], parts[2], parts[3:])
+        )
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) > 2:
+            namespace, rest = rest[1], rest[2:]
+        named = len(rest) > 1
+        verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+        verb = (
+            ("get" if named else "list")
+            if request.method == "GET"
+            else verbs.get(request.method, "")
+        )
+        with self._lock:
+            resource = self._registry.by_path.get((group, version, rest[0]))
+        continued = verb == "list" and bool(request.query.get("continue"))
+        return RequestTarget(
+            verb, resource.kind if resource else "", group, rest[0], namespace, continued
+        )
 
     def _dispatch(self, request: _Request) -> Reply:
         path = request.path.rstrip("/") or "/"

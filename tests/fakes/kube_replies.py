@@ -89,7 +89,10 @@ def _invalid(resource: Resource, name: str, path: str, problem: str) -> ApiError
 
 
 _FAULT_REASONS = {
+    401: "Unauthorized",
+    403: "Forbidden",
     409: "Conflict",
+    410: "Expired",
     429: "TooManyRequests",
     500: "InternalError",
     503: "ServiceUnavailable",

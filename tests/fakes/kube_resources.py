@@ -93,6 +93,7 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
         mutatingwebhookconfigurations="MutatingWebhookConfiguration",
     ),
     *_resources("policy", set(), poddisruptionbudgets="PodDisruptionBudget"),
+    *_resources("coordination.k8s.io", set(), leases="Lease"),
 )
 CRD_STORAGE = ("apiextensions.k8s.io", "customresourcedefinitions")
 TOKEN_REQUEST_DISCOVERY: Object = {

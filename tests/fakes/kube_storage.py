@@ -58,9 +58,22 @@ class _Request:
         return self.query.get("fieldManager") or self.user_agent.split("/")[0] or "unknown"
 
 
+@dataclass(frozen=True)
+class RequestTarget:
+    """What an API request acts on, as the authorizer sees it (verb, resource, namespace)."""
+
+    verb: str  # get list create update patch delete, or "" for a non-resource URL
+    kind: str  # "" when the resource is not served
+    group: str
+    plural: str
+    namespace: str
+    continued: bool  # a list request carrying a continue token
+
+
 @dataclass
 class Fault:
-    """An injected failure; `hits` counts the requests it has answered so far."""
+    """An injected failure; `hits` counts the requests it has answered so far. It matches by
+    method and path, and by what the request acts on (kind, verb, a list continuation)."""
 
     method: str | None
     path_regex: re.Pattern[str]
@@ -69,22 +82,50 @@ class Fault:
     retry_after: int | None
     drop: bool
     latency: float
+    kind: str | None = None
+    verb: str | None = None
+    continued: bool | None = None
     hits: int = 0
 
-    def take(self, method: str, path: str) -> bool:
+    def take(self, method: str, path: str, target: RequestTarget) -> bool:
         """Count this request against the fault if it matches and has not run out."""
         if self.method not in (None, method) or not self.path_regex.search(path):
+            return False
+        if self.kind not in (None, target.kind) or self.verb not in (None, target.verb):
+            return False
+        if self.continued not in (None, target.continued):
             return False
         if self.times is not None and self.hits >= self.times:
             return False
         self.hits += 1
         return True
 
-    def error(self) -> ApiError:
+    def error(self, target: RequestTarget) -> ApiError:
         assert self.status is not None
         headers = () if self.retry_after is None else (("Retry-After", str(self.retry_after)),)
         reason = _FAULT_REASONS.get(self.status, "InternalError")
-        return ApiError(self.status, reason, f"injected fault: {reason}", {}, headers)
+        return ApiError(self.status, reason, _fault_message(self.status, target), {}, headers)
+
+
+def _fault_message(status: int, target: RequestTarget) -> str:
+    """The API server's own wording for a refusal (so clients parse what they would see)."""
+    resource = f"{target.plural}.{target.group}" if target.group else target.plural
+    if status == 403 and target.verb:
+        scope = (
+            f'in the namespace "{target.namespace}"' if target.namespace else "at the cluster scope"
+        )
+        return (
+            f'{resource} is forbidden: User "fake-user" cannot {target.verb} resource '
+            f'"{target.plural}" in API group "{target.group}" {scope}'
+        )
+    if status == 410:
+        return (
+            "The provided continue parameter is too old to display a consistent list result. "
+            "You can start a new list without the continue parameter."
+        )
+    if status == 401:
+        return "Unauthorized"
+    return f"injected fault: {_FAULT_REASONS.get(status, 'InternalError')}"
 
 
 @dataclass

@@ -24,11 +24,11 @@ pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
 @pytest.fixture
 def cli(kube: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
     kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
-    journal = str(tmp_path / "journal.json")
+    journal = str(tmp_path / "state")
 
     def run(*args: str) -> tuple[int, str, str]:
         common = ["--kubeconfig", str(kubeconfig)]
-        common += [] if args[0] == "plan" else ["--journal", journal]
+        common += [] if args[0] == "plan" else ["--state-dir", journal]
         return run_cli(*args, *common)  # type: ignore[no-any-return]
 
     return run
@@ -37,7 +37,7 @@ def cli(kube: FakeKubeApiServer, tmp_path: Path, run_cli: Any) -> Any:
 def prepare(kube: FakeKubeApiServer, tmp_path: Path) -> None:
     """The prepare stage in-process, with a stand-in for Azure."""
     connection = Connection(kube.api_client(), "fake")
-    journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
+    journal = Journal.in_state(connection, "kube-system", str(tmp_path / "state")).load()
     options = apply.Options("prepare", write=True)
     apply.run(connection, journal, Settings(cluster_name="aks1"), options, InMemoryCredentials())
 

@@ -60,7 +60,7 @@ class Trial:
         connection = Connection(self.fake.api_client(), "fake")
         stand_in = InMemoryCredentials()
         for earlier in ORDER[: ORDER.index(self.stage)]:
-            journal = Journal(connection, path=str(self.tmp / "journal.json")).load()
+            journal = Journal.in_state(connection, "kube-system", str(self.tmp / "state")).load()
             apply.run(connection, journal, SETTINGS, apply.Options(earlier, write=True), stand_in)
             rollout(self.fake)
             mic(self.fake)
@@ -69,7 +69,7 @@ class Trial:
     def argv(self) -> list[str]:
         kubeconfig = self.fake.write_kubeconfig(self.tmp / "kubeconfig")
         args = ["apply", "--stage", self.stage, "--yes", "--cluster-name", "aks1"]
-        args += ["--kubeconfig", str(kubeconfig), "--journal", str(self.tmp / "journal.json")]
+        args += ["--kubeconfig", str(kubeconfig), "--state-dir", str(self.tmp / "state")]
         if self.azure is not None:
             args += azure_args(self.azure)
         if self.stage == "switch":
@@ -130,7 +130,7 @@ class Trial:
     def _befores(self) -> dict[str, Any]:
         """The journal's before-images without server-set fields: what a rollback restores."""
         connection = Connection(self.fake.api_client(), "fake")
-        journal = Journal(connection, path=str(self.tmp / "journal.json")).load()
+        journal = Journal.in_state(connection, "kube-system", str(self.tmp / "state")).load()
         connection.close()
         out = {}
         for name, log in journal.stages.items():

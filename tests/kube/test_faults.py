@@ -1,12 +1,13 @@
-"""Faults during every live stage: 409 conflicts, 500s, 429s and dropped connections.
+"""Faults during every live stage: 409 conflicts, 500s, 429s and dropped connections, each on
+the object kind and verb it names (a workload PATCH, a ServiceAccount apply, a binding delete).
 
-Each stage either converges despite them (retries, re-reads) or stops with a resumable
-error (exit code 3) that a plain re-run finishes; the end state is a clean run's.
+Each fault is asserted to have hit that kind; each stage either converges despite it (retries,
+re-reads) or stops once with a resumable error (exit code 3) that a plain re-run finishes; the
+end state is a clean run's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +22,62 @@ from migrate.model.stages import ORDER
 from migrate.write.live.journal import Journal
 from tests.conftest import FIXTURES
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.fakes.kube_storage import Fault
 from tests.kube.cluster import InMemoryCredentials, mic, rollout, state
 
 SETTINGS = Settings(cluster_name="aks1")
-FAULTS: dict[str, Callable[[FakeKubeApiServer], Any]] = {
-    "409 on writes": lambda f: f.inject(method="PATCH", status=409, times=4),
-    "500 on reads": lambda f: f.inject(method="GET", status=500, times=4),
-    "429 on everything": lambda f: f.inject(status=429, retry_after=0, times=6),
-    "dropped writes": lambda f: f.inject(method="PATCH", drop=True, times=3),
-    "dropped deletes": lambda f: f.inject(method="DELETE", drop=True, times=3),
-    "503 on one write in three": lambda f: f.inject(
-        path_regex=r"deployments|statefulsets|cronjobs|serviceaccounts|azureidentit|daemonsets|customresourcedefinitions",
-        status=503,
-        times=3,
-    ),
+ATTEMPTS = 4  # the connection's attempts per request in these tests
+# Each fault names the object kind and verb it hits (the fake matches on what a request acts on,
+# not on a path pattern): the test asserts it was hit, and that the stage still ends as a clean
+# run does. A retried status injected ATTEMPTS times or more outlasts the retries: one stop.
+FAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "prepare": {
+        "409 on a ServiceAccount apply": dict(
+            kind="ServiceAccount", verb="patch", status=409, times=3
+        ),
+        "500 on a ServiceAccount read": dict(
+            kind="ServiceAccount", verb="get", status=500, times=3
+        ),
+        "dropped RoleBinding patch": dict(kind="RoleBinding", verb="patch", drop=True, times=2),
+        "429 on the journal ConfigMap": dict(kind="ConfigMap", status=429, retry_after=0, times=3),
+        "500s outlasting the retries on the ServiceAccount list": dict(
+            kind="ServiceAccount", verb="list", status=500, times=ATTEMPTS
+        ),
+    },
+    "switch": {
+        "409 on a Deployment patch": dict(kind="Deployment", verb="patch", status=409, times=3),
+        "503 on a StatefulSet patch": dict(kind="StatefulSet", verb="patch", status=503, times=3),
+        "dropped CronJob patch": dict(kind="CronJob", verb="patch", drop=True, times=2),
+        "500s outlasting the retries on a Deployment patch": dict(
+            kind="Deployment", verb="patch", status=500, times=ATTEMPTS
+        ),
+    },
+    "retire": {
+        "409 on a Deployment label removal": dict(
+            kind="Deployment", verb="patch", status=409, times=3
+        ),
+        "dropped AzureIdentityBinding delete": dict(
+            kind="AzureIdentityBinding", verb="delete", drop=True, times=2
+        ),
+        "503 on an AzureIdentity delete": dict(
+            kind="AzureIdentity", verb="delete", status=503, times=3
+        ),
+        "429 on an AzureIdentity read": dict(
+            kind="AzureIdentity", verb="get", status=429, retry_after=0, times=3
+        ),
+    },
+    "uninstall": {
+        "dropped DaemonSet delete": dict(kind="DaemonSet", verb="delete", drop=True, times=2),
+        "503 on a CustomResourceDefinition delete": dict(
+            kind="CustomResourceDefinition", verb="delete", status=503, times=3
+        ),
+        "429 on a ClusterRole delete": dict(
+            kind="ClusterRole", verb="delete", status=429, retry_after=0, times=2
+        ),
+        "500s outlasting the retries on a ServiceAccount delete": dict(
+            kind="ServiceAccount", verb="delete", status=500, times=ATTEMPTS
+        ),
+    },
 }
 
 
@@ -60,11 +103,11 @@ class Cluster:
 
 
 def through(
-    stage: str, tmp: Path, fault: Callable[[FakeKubeApiServer], Any] | None
-) -> tuple[dict[str, Any], int]:
+    stage: str, tmp: Path, fault: dict[str, Any] | None
+) -> tuple[dict[str, Any], int, Fault | None]:
     """Seed, run the stages before `stage` cleanly, run `stage` under the fault (re-running
-    after a resumable stop); returns the final state, how many stops there were and how many
-    requests the fault hit."""
+    after a resumable stop); returns the final state, how many stops there were and the fault
+    (its hits)."""
     stops = 0
     with FakeKubeApiServer() as fake:
         fake.load_snapshot(FIXTURES / "cluster-sample")
@@ -72,7 +115,7 @@ def through(
         for earlier in ORDER[: ORDER.index(stage)]:
             cluster.run(earlier)
             cluster.controllers()
-        injected = fault(fake) if fault is not None else None
+        injected = fake.inject(**fault) if fault is not None else None
         for _ in range(5):
             try:
                 cluster.run(stage)
@@ -84,20 +127,18 @@ def through(
         else:
             pytest.fail(f"{stage} did not converge")
         assert fake.internal_errors == []
-        hits = injected.hits if injected is not None else 0
-        return state(fake, "Pod"), stops, hits
+        return state(fake, "Pod"), stops, injected
 
 
 @pytest.mark.parametrize("stage", ORDER)
-def test_every_fault_in_every_stage_converges(stage: str, tmp_path: Path) -> None:
+def test_every_fault_in_every_stage_hits_its_kind_and_converges(stage: str, tmp_path: Path) -> None:
     clean, _, _ = through(stage, tmp_path / "clean", None)
-    for name, fault in FAULTS.items():
-        faulty, stops, hits = through(stage, tmp_path / name.replace(" ", "-"), fault)
+    for name, fault in FAULTS[stage].items():
+        faulty, stops, injected = through(stage, tmp_path / name.replace(" ", "-"), fault)
+        assert injected is not None and injected.hits > 0, (stage, name, "never hit")
         assert faulty == clean, (stage, name)
-        deletes = stage in ("retire", "uninstall")
-        assert hits > 0 or (name == "dropped deletes" and not deletes), (stage, name)
-        if name == "500 on reads":  # outlasts the retries: one resumable stop, then done
-            assert stops == 1, stage
+        outlasting = fault.get("times", 1) >= ATTEMPTS and not fault.get("drop")
+        assert stops == (1 if outlasting else 0), (stage, name, stops)
 
 
 def test_a_persistent_failure_stops_with_a_resumable_error(tmp_path: Path) -> None:

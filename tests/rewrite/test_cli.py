@@ -102,9 +102,7 @@ def test_a_stale_saved_plan_is_refused(repo: Path, run_cli, tmp_path: Path) -> N
     before = snapshot(repo)
     code, _, err = run_cli("rewrite", "plan.json", "--stage", "switch")
     assert code == 1
-    assert (
-        "repo/orders.yaml changed since the plan was made; plan again; nothing was changed" in err
-    )
+    assert "plan.json: repo/orders.yaml changed since the plan was made; nothing was changed" in err
     assert snapshot(repo) == before
 
 

@@ -1,10 +1,15 @@
 """The journal: before and after image of every object a live stage touches.
 
 Kept twice: in the ConfigMap `wi-migrate-journal` (gzip JSON per stage in binaryData, so
-a few hundred objects fit in the 1 MiB object limit) and in a local JSON file. The
-before-image of an object is recorded before its first write and never replaced: a
-resumed run keeps the true original, which is what rollback restores. Secrets are
-never touched, so never journaled.
+a few hundred objects fit in the 1 MiB object limit) and in a local JSON file in the
+operator's state directory (seal.py). The before-image of an object is recorded before its
+first write and never replaced: a resumed run keeps the true original, which is what rollback
+restores. Secrets are never touched, so never journaled; container env values are left out.
+
+Each stage document is sealed (seal.py) and numbered (`seq`, one more per write); loading
+refuses a cluster document that fails its seal, and a local and a cluster copy that disagree
+(other than by the one last write a kill can lose). ConfigMap writes carry the resourceVersion
+last seen: a write by anyone else in between is a conflict, never overwritten.
 """
 
 from __future__ import annotations
@@ -12,19 +17,22 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate.errors import UserError
 from migrate.kubeapi.client import MERGE, ApiFailure, Connection, Object
 from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
+from migrate.write.live.seal import Seal, state_dir, write_private
 
 NAME = "wi-migrate-journal"
 DEFAULT_NAMESPACE = "kube-system"
 DEFAULT_FILE = "wi-migrate-journal.json"
 CONFLICT_RETRIES = 5
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 @dataclass
@@ -41,6 +49,7 @@ class StageLog:
     status: str = "running"  # "running", "done", "rolled-back"
     entries: dict[str, Entry] = field(default_factory=dict)  # ordered by first write
     plan: dict[str, Any] | None = None  # the stage's plan document, recorded at its start
+    seq: int = 0  # how many times this stage's document was written
 
 
 class Journal:
@@ -50,37 +59,86 @@ class Journal:
         self.connection = connection
         self.namespace = namespace
         self.path = Path(path)
+        self.seal = Seal(self.path.parent)
         self.stages: dict[str, StageLog] = {}
         self.writes = not connection.dry_run  # a server dry-run leaves no journal
+        self._version = ""  # the ConfigMap's resourceVersion as last read or written
+        self._remote: dict[str, Any] = {}  # its stage documents as last read or written
+        self.guard: Callable[[], None] = lambda: None  # before each write: the lease still held
+
+    @classmethod
+    def in_state(cls, connection: Connection, namespace: str, given_state_dir: str) -> Journal:
+        """The journal of this cluster (kubeconfig context) and namespace, kept locally in the
+        state directory."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in connection.name)
+        folder = state_dir(given_state_dir)
+        return cls(
+            connection, namespace, str(folder / f"journal-{safe or 'cluster'}-{namespace}.json")
+        )
 
     # loading
 
     def load(self) -> Journal:
         try:
-            remote = self._remote()
+            self._remote, self._version = self._read_remote()
         except ApiFailure as e:
             raise failure(e, f"reading the journal ConfigMap {self.namespace}/{NAME}") from None
-        local = _decode(json.loads(self.path.read_text())) if self.path.exists() else {}
-        for stage in sorted(set(remote) | set(local)):
-            mine, theirs = remote.get(stage), local.get(stage)
-            chosen = (
-                mine
-                if mine and (not theirs or len(mine.entries) >= len(theirs.entries))
-                else theirs
-            )
-            assert chosen is not None
-            self.stages[stage] = chosen
+        local = self._read_local()
+        for stage in sorted(set(self._remote) | set(local)):
+            for where, document in (
+                ("cluster", self._remote.get(stage)),
+                ("local", local.get(stage)),
+            ):
+                if document is not None and (problem := self.seal.problem(stage, document)):
+                    raise self._refused(
+                        stage, f"the {where} journal fails its integrity check: {problem}"
+                    )
+            chosen = self._reconcile(stage, local.get(stage), self._remote.get(stage))
+            self.stages[stage] = _decode(stage, chosen)
         return self
 
-    def _remote(self) -> dict[str, StageLog]:
+    def _reconcile(self, stage: str, mine: Any, theirs: Any) -> Any:
+        if mine is None or mine == theirs:
+            return theirs
+        ahead = (theirs or {}).get("seq", 0) + 1 == mine.get("seq")
+        if ahead:  # the last write reached this machine, not the cluster (a kill between)
+            return mine
+        raise self._refused(
+            stage,
+            f"the local journal ({self.path}, write {mine.get('seq')}) and the cluster's "
+            f"({'write ' + str(theirs.get('seq')) if theirs else 'missing'}) disagree",
+        )
+
+    def _refused(self, stage: str, problem: str) -> UserError:
+        return UserError(
+            f"journal of the {stage} stage: {problem}; nothing was changed",
+            "run from the state directory (--state-dir) of the run that wrote it; if someone "
+            f"else edited the ConfigMap {self.namespace}/{NAME}, find out why before going on "
+            "(docs/security.md)",
+        )
+
+    def _read_local(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UserError(f"{self.path}: cannot read the local journal: {e}", "") from None
+        return document if isinstance(document, dict) else {}
+
+    def _read_remote(self) -> tuple[dict[str, Any], str]:
         cm = self.connection.get(kind("ConfigMap").path(self.namespace, NAME))
         if not cm:
-            return {}
-        data = {
-            key.removesuffix(".json.gz"): json.loads(gzip.decompress(base64.b64decode(value)))
-            for key, value in (cm.get("binaryData") or {}).items()
-        }
-        return _decode(data)
+            return {}, ""
+        documents = {}
+        for key, value in (cm.get("binaryData") or {}).items():
+            try:
+                documents[key.removesuffix(".json.gz")] = json.loads(
+                    gzip.decompress(base64.b64decode(value))
+                )
+            except (ValueError, OSError, EOFError):
+                raise self._refused(key, "the cluster journal is not gzip JSON") from None
+        return documents, str((cm.get("metadata") or {}).get("resourceVersion", ""))
 
     # recording
 
@@ -102,9 +160,13 @@ class Journal:
         self.save(stage)
 
     def start(self, stage: str, plan: dict[str, Any]) -> None:
-        """Record the stage's plan before its first write: a killed run resumes with it."""
+        """Record the stage's plan before its first write: a killed run resumes with it. A
+        stage run again keeps the actions of its earlier runs too: rollback undoes what any
+        run of the stage did, and only that."""
         log = self.stage(stage)
-        log.status, log.plan = "running", plan
+        earlier = list((log.plan or {}).get("actions") or [])
+        added = [a for a in plan.get("actions") or [] if a not in earlier]
+        log.status, log.plan = "running", {**plan, "actions": earlier + added}
         self.save(stage)
 
     def resumable(self, stage: str) -> dict[str, Any] | None:
@@ -119,71 +181,93 @@ class Journal:
     def save(self, stage: str) -> None:
         if not self.writes:
             return
-        document = _encode(self.stages)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps(document, indent=1))
-        os.replace(temporary, self.path)
-        self._save_remote(stage, document[stage])
+        self.guard()
+        log = self.stage(stage)
+        log.seq += 1
+        documents = {name: self.seal.sign(_encode(one)) for name, one in self.stages.items()}
+        write_private(self.path, json.dumps(documents, indent=1))
+        self._save_remote(stage, documents[stage])
 
     def _save_remote(self, stage: str, document: Any) -> None:
         packed = base64.b64encode(gzip.compress(json.dumps(document).encode(), mtime=0)).decode()
-        patch = {"binaryData": {f"{stage}.json.gz": packed}}
-        for _ in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES + 1):
             try:
-                self._patch_or_create(patch)
+                self._write_remote({f"{stage}.json.gz": packed})
+                self._remote[stage] = document
                 return
-            except ApiFailure as e:  # 409: created meanwhile, or an injected conflict
-                if e.status != 409:
+            except ApiFailure as e:  # 409: changed meanwhile (or an injected conflict)
+                if e.status != 409 or attempt == CONFLICT_RETRIES:
                     raise
-        self._patch_or_create(patch)
+                self._check_unchanged(stage)
 
-    def _patch_or_create(self, patch: Object) -> None:
+    def _check_unchanged(self, stage: str) -> None:
+        """After a conflict: go on only if nobody else wrote this stage's document."""
+        now, self._version = self._read_remote()
+        if now.get(stage) != self._remote.get(stage):
+            raise UserError(
+                f"the journal ConfigMap {self.namespace}/{NAME} was changed by someone else "
+                f"during this run (the {stage} stage's document); stopped without overwriting it",
+                "another wi-migrate run without the lease, or a hand edit: see who changed it "
+                f"(kubectl -n {self.namespace} get configmap {NAME} -o yaml) before going on",
+            )
+
+    def _write_remote(self, data: dict[str, str]) -> None:
         configmap = kind("ConfigMap")
-        path = configmap.path(self.namespace, NAME)
-        try:
-            self.connection.call("PATCH", path, body=patch, content_type=MERGE)
-            return
-        except ApiFailure as e:
-            if e.status != 404:
-                raise
-        labels = {"app.kubernetes.io/managed-by": "wi-migrate"}
-        meta = {"name": NAME, "namespace": self.namespace, "labels": labels}
-        body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, **patch}
-        self.connection.call("POST", configmap.path(self.namespace), body=body)
+        if self._version:
+            patch = {"metadata": {"resourceVersion": self._version}, "binaryData": data}
+            path = configmap.path(self.namespace, NAME)
+            written = self.connection.call("PATCH", path, body=patch, content_type=MERGE)
+        else:
+            labels = {"app.kubernetes.io/managed-by": "wi-migrate"}
+            meta = {"name": NAME, "namespace": self.namespace, "labels": labels}
+            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "binaryData": data}
+            written = self.connection.call("POST", configmap.path(self.namespace), body=body)
+        self._version = str(((written or {}).get("metadata") or {}).get("resourceVersion", ""))
 
 
 def _clean(obj: Object | None) -> Object | None:
-    """The object as it can be re-created: no status, no server-set metadata."""
+    """The object as the journal keeps it: no status, no managedFields, no env values (they
+    may hold secrets; rollback restores only the fields a stage changed, never these)."""
     if obj is None:
         return None
     copy: Object = json.loads(json.dumps(obj))
     copy.pop("status", None)
-    meta = copy.get("metadata") or {}
-    meta.pop("managedFields", None)
+    (copy.get("metadata") or {}).pop("managedFields", None)
+    _drop_env_values(copy)
     return copy
 
 
-def _encode(stages: dict[str, StageLog]) -> dict[str, Any]:
+def _drop_env_values(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in CONTAINER_LISTS and isinstance(value, list):
+                for container in value:
+                    for variable in (container or {}).get("env") or []:
+                        if isinstance(variable, dict):
+                            variable.pop("value", None)
+            _drop_env_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_env_values(item)
+
+
+def _encode(log: StageLog) -> dict[str, Any]:
     return {
-        name: {
-            "status": log.status,
-            "plan": log.plan,
-            "entries": [
-                {"ref": e.ref, "before": e.before, "after": e.after, "done": e.done}
-                for e in log.entries.values()
-            ],
-        }
-        for name, log in stages.items()
+        "stage": log.stage,
+        "seq": log.seq,
+        "status": log.status,
+        "plan": log.plan,
+        "entries": [
+            {"ref": e.ref, "before": e.before, "after": e.after, "done": e.done}
+            for e in log.entries.values()
+        ],
     }
 
 
-def _decode(document: dict[str, Any]) -> dict[str, StageLog]:
-    out = {}
-    for name, raw in document.items():
-        entries = {
-            e["ref"]: Entry(e["ref"], e.get("before"), e.get("after"), bool(e.get("done")))
-            for e in raw.get("entries") or []
-        }
-        status = str(raw.get("status", "running"))
-        out[name] = StageLog(name, status, entries, raw.get("plan"))
-    return out
+def _decode(stage: str, raw: dict[str, Any]) -> StageLog:
+    entries = {
+        e["ref"]: Entry(e["ref"], e.get("before"), e.get("after"), bool(e.get("done")))
+        for e in raw.get("entries") or []
+    }
+    status = str(raw.get("status", "running"))
+    return StageLog(stage, status, entries, raw.get("plan"), int(raw.get("seq") or 0))

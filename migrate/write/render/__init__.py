@@ -13,6 +13,7 @@ import jinja2
 
 from migrate.model import stages
 from migrate.model.plan import Plan
+from migrate.model.trust import refuse_invalid_credentials
 from migrate.write import jinja
 from migrate.write.render import aso, az, bicep, kubernetes, markdown, terraform
 from migrate.write.render.output import RenderedFile
@@ -44,6 +45,7 @@ def render(
     plan: Plan, targets: Sequence[str], stage: str, env: jinja2.Environment
 ) -> list[RenderedFile]:
     """Every file of every target and stage, paths relative to OUTDIR, sorted."""
+    refuse_invalid_credentials(plan, "render")
     out: list[RenderedFile] = []
     for target in targets:
         for one in stages_of(stage):

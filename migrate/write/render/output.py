@@ -32,6 +32,9 @@ def write(outdir: str, files: Iterable[RenderedFile]) -> list[Written]:
     """Write each file whose bytes or mode differ (temp file + rename); leave the rest alone."""
     results = []
     root = Path(outdir)
+    files = list(files)
+    for f in files:
+        _refuse_outside(root, f.path)
     for f in files:
         target = root / f.path
         data = f.text.encode("utf-8")
@@ -44,6 +47,19 @@ def write(outdir: str, files: Iterable[RenderedFile]) -> list[Written]:
             _write_atomic(target, data, mode)
         results.append(Written(f.path, not same))
     return results
+
+
+def _refuse_outside(root: Path, path: str) -> None:
+    """Every file stays inside the output folder, once resolved (symlinks included): a name
+    from the plan (a namespace with '../') cannot lead out of it."""
+    top = root.resolve()
+    target = (root / path).resolve()
+    if Path(path).is_absolute() or not target.is_relative_to(top) or target == top:
+        raise UserError(
+            f"{path}: outside the output folder {root} (resolved: {target}); nothing was written",
+            "check the names in the plan (a namespace or name with '/' or '..') and any "
+            "symlink in the output folder",
+        )
 
 
 def _write_atomic(target: Path, data: bytes, mode: int) -> None:

@@ -31,7 +31,7 @@ from migrate.read.files import Document
 from migrate.read.kustomize import Namespaces
 from migrate.write.rewrite import actions, blocks, documents, kustomizations, notes, redump
 from migrate.write.rewrite.actions import FileAction, Target
-from migrate.write.rewrite.edits import Edit
+from migrate.write.rewrite.edits import Edit, RewriteError
 from migrate.write.rewrite.locate import Located
 from migrate.write.rewrite.ops import NeedsRedump, Op, RemoveItems, Unsafe
 from migrate.write.rewrite.serviceaccounts import path_of, text
@@ -56,7 +56,17 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
             todo = [a for a in plan.actions if a.stage == name and not isinstance(a, AZURE_ONLY)]
             _Stage(workspace, roots, namespaces, findings).run(todo)
     touched = tuple(f for f in workspace.files() if f.original is not None or f.text is not None)
+    _refuse_outside([_folder(r) for r in roots], [f.path for f in touched if f.changed])
     return Result(touched, tuple(findings))
+
+
+def _refuse_outside(roots: Sequence[Path], paths: Sequence[str]) -> None:
+    """Every file a rewrite writes is inside one of the repo roots, resolved (symlinks too)."""
+    tops = [r.resolve() for r in roots]
+    for path in paths:
+        resolved = Path(path).resolve()
+        if not any(resolved.is_relative_to(top) for top in tops):
+            raise RewriteError(f"{path} is outside the folders being rewritten ({resolved})")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,87 @@
+"""Live reads: a list whose continue token expired (410 Gone) starts over; 401 and 403 are
+permission problems naming the permission, never "run again to resume"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.errors import EXIT_ERROR, EXIT_STOPPED
+from tests.fakes.azure import FakeAzure
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.live_cli import live_cli
+
+EXTRA_PODS = 700  # more than one page (500) of pods
+
+
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
+
+@pytest.fixture(autouse=True)
+def seeded(kube: FakeKubeApiServer) -> None:
+    kube.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"batch-{n:04d}", "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        }
+        for n in range(EXTRA_PODS)
+    )
+
+
+@pytest.fixture
+def cli(run_cli: Any, kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path) -> Any:
+    return live_cli(run_cli, kube, azure, tmp_path)
+
+
+def test_an_expired_continue_token_restarts_the_list(kube: FakeKubeApiServer, cli: Any) -> None:
+    clean = cli("plan", "--cluster", "-o", "json")
+    assert clean[0] == 0, clean[2]
+    expired = kube.inject(kind="Pod", verb="list", continued=True, status=410, times=1)
+    kube.clear_requests()
+    code, out, err = cli("plan", "--cluster", "-o", "json")
+    assert code == 0, err
+    assert expired.hits == 1
+    assert out == clean[1]
+    first_pages = [
+        r for r in kube.requests if r.path == "/api/v1/pods" and "continue" not in r.query
+    ]
+    assert len(first_pages) == 2  # the list started over once
+
+
+def test_a_list_that_keeps_expiring_stops_instead_of_looping(
+    kube: FakeKubeApiServer, cli: Any
+) -> None:
+    kube.inject(kind="Pod", verb="list", continued=True, status=410, times=None)
+    code, _, err = cli("plan", "--cluster")
+    assert code == EXIT_STOPPED
+    assert "410" in err and "pods" in err and "Traceback" not in err
+
+
+def test_a_forbidden_list_names_the_permission(kube: FakeKubeApiServer, cli: Any) -> None:
+    kube.inject(kind="Deployment", verb="list", status=403, times=None)
+    code, _, err = cli("plan", "--cluster")
+    assert code == EXIT_ERROR
+    assert "may not list deployments.apps in all namespaces" in err
+    assert "docs/clusterrole.yaml" in err
+    assert "run the same command again" not in err and "Traceback" not in err
+
+
+def test_a_forbidden_journal_write_names_the_permission(kube: FakeKubeApiServer, cli: Any) -> None:
+    kube.inject(kind="ConfigMap", verb="patch", status=403, times=None)
+    kube.inject(kind="ConfigMap", verb="create", status=403, times=None)
+    code, _, err = cli("apply", "--stage", "prepare", "--yes")
+    assert code == EXIT_ERROR
+    assert "may not" in err and "configmaps in namespace kube-system" in err
+    assert "run the same command again" not in err and "Traceback" not in err
+
+
+def test_rejected_credentials_are_not_resumable(kube: FakeKubeApiServer, cli: Any) -> None:
+    kube.inject(status=401, times=None)
+    code, _, err = cli("plan", "--cluster")
+    assert code == EXIT_ERROR
+    assert "401" in err and "credentials" in err
+    assert "to resume" not in err and "Traceback" not in err
