@@ -12,7 +12,6 @@ from typing import Any
 
 from migrate.model import findings
 from migrate.model.inventory import (
-    NAMESPACED_BEHAVIOR,
     PI_GROUP,
     PI_LABEL,
     AzureAssignedIdentity,
@@ -29,6 +28,7 @@ from migrate.model.inventory import (
     ServiceAccount,
     Workload,
 )
+from migrate.read import checks
 
 Record = Any  # one of the model's record types
 Found = tuple[list[Record], list[Finding]]  # what one object yields
@@ -42,7 +42,7 @@ TEMPLATE_PATHS = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
-UNSET_TYPE = -1  # "type" not written: 0 unless a patch of the same object says otherwise
+UNSET_TYPE = checks.UNSET_TYPE
 PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
 PI_RAW_NAMES = {
     ("DaemonSet", "nmi"): "nmi",
@@ -105,6 +105,10 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
     reader = READERS.get(kind)
     if reader is None:
         return [], []
+    if kind in CHECKED_KINDS:
+        problems = checks.object_names(kind, name, ns, origin)
+        if problems:
+            return [], problems
     return reader(obj, name, ns, meta, origin)
 
 
@@ -150,11 +154,8 @@ def _component_kind(kind: str, part: str) -> str:
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = fold(obj.get("spec"))
     raw_type = spec.get("type")
-    try:
-        id_type = UNSET_TYPE if raw_type in (None, "") else int(raw_type)
-    except (TypeError, ValueError):
-        id_type = 99
-    if id_type not in (UNSET_TYPE, 0, 1, 2):
+    id_type = checks.identity_type(raw_type)
+    if id_type is None:
         return [], [
             findings.make(
                 "invalid-identity",
@@ -166,7 +167,7 @@ def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         ]
     password = fold(spec.get("clientpassword"))
     secret = f"{password.get('namespace') or ns}/{password['name']}" if password.get("name") else ""
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    namespaced, spelling = checks.behavior(name, ns, origin, meta.get("annotations"))
     return [
         AzureIdentity(
             name=name,
@@ -176,20 +177,24 @@ def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
             client_id=_text(spec.get("clientid")),
             tenant_id=_text(spec.get("tenantid")),
             secret_ref=secret,
-            namespaced=str(annotations.get(NAMESPACED_BEHAVIOR, "")).lower() == "namespaced",
+            namespaced=namespaced,
             origins=(origin,),
         )
-    ], []
+    ], spelling
 
 
 def _binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = fold(obj.get("spec"))
+    selector = _text(spec.get("selector"))
+    problems = checks.label_value("AzureIdentityBinding", name, ns, origin, "selector", selector)
+    if problems:
+        return [], problems
     return [
         AzureIdentityBinding(
             name=name,
             namespace=ns,
             identity=_text(spec.get("azureidentity")),
-            selector=_text(spec.get("selector")),
+            selector=selector,
             origins=(origin,),
         )
     ], []
@@ -223,8 +228,19 @@ def _assigned(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
 def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     kind = str(obj["kind"])
     path = TEMPLATE_PATHS[kind]
+    problems = checks.shape(kind, name, ns, origin, obj, path)
+    if problems:
+        return [], problems
     template = dig(obj, *path) if path else obj
     spec = dig(template, "spec") or {}
+    labels = pairs(dig(template, "metadata", "labels"))
+    account = _text(spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    problems = checks.service_account_name(kind, name, ns, origin, account)
+    for key, value in labels:
+        if key == PI_LABEL:
+            problems += checks.label_value(kind, name, ns, origin, f"label {PI_LABEL}", value)
+    if problems:
+        return [], problems
     volumes: list[Any] = spec["volumes"] if isinstance(spec.get("volumes"), list) else []
     classes = tuple(
         _text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
@@ -237,9 +253,9 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         name=name,
         namespace=ns,
         template_path=path,
-        labels=pairs(dig(template, "metadata", "labels")),
-        selector_labels=pairs(dig(obj, "spec", "selector", "matchLabels")) if path else (),
-        service_account=_text(spec.get("serviceAccountName") or spec.get("serviceAccount")),
+        labels=labels,
+        selector_labels=_selector_labels(dig(obj, "spec", "selector")) if path else (),
+        service_account=account,
         secret_provider_classes=tuple(c for c in classes if c),
         host_network=spec.get("hostNetwork") is True,
         managed_by=managed_by(meta),
@@ -247,6 +263,18 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         annotations=pairs(dig(template, "metadata", "annotations")),
     )
     return [workload], []
+
+
+def _selector_labels(selector: Any) -> Pairs:
+    """The labels an immutable spec.selector names: matchLabels, and the keys of
+    matchExpressions (with the value "" : any value may be selected)."""
+    expressions = dig(selector, "matchExpressions")
+    keys = tuple(
+        (_text(e.get("key")), "")
+        for e in (expressions if isinstance(expressions, list) else [])
+        if isinstance(e, dict) and e.get("key")
+    )
+    return pairs(dig(selector, "matchLabels")) + keys
 
 
 def managed_by(meta: Any) -> str:
@@ -317,4 +345,5 @@ WORKLOAD_KINDS = frozenset(TEMPLATE_PATHS)
 PI_KINDS = frozenset(
     {"AzureIdentity", "AzureIdentityBinding", "AzurePodIdentityException", "AzureAssignedIdentity"}
 )
+CHECKED_KINDS = PI_KINDS | WORKLOAD_KINDS | {"ServiceAccount"}
 __all__ = ["PI_LABEL", "READERS", "WORKLOAD_KINDS", "records"]
