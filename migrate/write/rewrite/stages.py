@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -56,7 +57,34 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
             todo = [a for a in plan.actions if a.stage == name and not isinstance(a, AZURE_ONLY)]
             _Stage(workspace, roots, namespaces, findings).run(todo)
     touched = tuple(f for f in workspace.files() if f.original is not None or f.text is not None)
+    for f in touched:
+        if f.changed and not _inside(f.path, roots):
+            findings.append(_outside(f))
+            workspace.revert(f.path)
     return Result(touched, tuple(findings))
+
+
+def _inside(path: str, roots: Sequence[str]) -> bool:
+    """Whether PATH, symlinks resolved, is inside one of ROOTS (a root file is its folder)."""
+    real = os.path.realpath(path)
+    for root in roots:
+        top = os.path.realpath(root)
+        top = top if os.path.isdir(top) else os.path.dirname(top)
+        if os.path.commonpath([top, real]) == top:
+            return True
+    return False
+
+
+def _outside(f: FileState) -> Finding:
+    return notes.make(
+        "symlink-out-of-repo",
+        f.path,
+        1,
+        f"{f.path} is a link to {os.path.realpath(f.path)}, outside the paths being "
+        "rewritten: not written",
+        "make the change in the file the link points to (in its own repo), or replace "
+        "the link with a copy",
+    )
 
 
 @contextlib.contextmanager
