@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate.errors import UserError
 from migrate.kubeapi.client import MERGE, ApiFailure, Connection, Object
 from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
@@ -60,7 +61,7 @@ class Journal:
             remote = self._remote()
         except ApiFailure as e:
             raise failure(e, f"reading the journal ConfigMap {self.namespace}/{NAME}") from None
-        local = _decode(json.loads(self.path.read_text())) if self.path.exists() else {}
+        local = self._local()
         for stage in sorted(set(remote) | set(local)):
             mine, theirs = remote.get(stage), local.get(stage)
             chosen = (
@@ -72,15 +73,26 @@ class Journal:
             self.stages[stage] = chosen
         return self
 
+    def _local(self) -> dict[str, StageLog]:
+        if not self.path.exists():
+            return {}
+        try:
+            return _decode(json.loads(self.path.read_bytes()))
+        except (OSError, ValueError) as e:  # JSONDecodeError, UnicodeDecodeError included
+            raise _corrupt(str(self.path), e) from None
+
     def _remote(self) -> dict[str, StageLog]:
         cm = self.connection.get(kind("ConfigMap").path(self.namespace, NAME))
         if not cm:
             return {}
-        data = {
-            key.removesuffix(".json.gz"): json.loads(gzip.decompress(base64.b64decode(value)))
-            for key, value in (cm.get("binaryData") or {}).items()
-        }
-        return _decode(data)
+        try:
+            data = {
+                key.removesuffix(".json.gz"): json.loads(gzip.decompress(base64.b64decode(value)))
+                for key, value in (cm.get("binaryData") or {}).items()
+            }
+            return _decode(data)
+        except (OSError, ValueError, AttributeError) as e:  # gzip, base64, JSON, shape
+            raise _corrupt(f"ConfigMap {self.namespace}/{NAME}", e) from None
 
     # recording
 
@@ -177,13 +189,35 @@ def _encode(stages: dict[str, StageLog]) -> dict[str, Any]:
     }
 
 
-def _decode(document: dict[str, Any]) -> dict[str, StageLog]:
+def _decode(document: Any) -> dict[str, StageLog]:
+    """The stages of a journal document; ValueError when it is not one."""
+    if not isinstance(document, dict):
+        raise ValueError(f"a JSON {type(document).__name__}, not an object of stages")
     out = {}
     for name, raw in document.items():
-        entries = {
-            e["ref"]: Entry(e["ref"], e.get("before"), e.get("after"), bool(e.get("done")))
-            for e in raw.get("entries") or []
-        }
+        if not isinstance(raw, dict) or not isinstance(raw.get("entries") or [], list):
+            raise ValueError(f"stage {name!r} is not an object with a list of entries")
+        entries = {}
+        for e in raw.get("entries") or []:
+            if not isinstance(e, dict) or not isinstance(e.get("ref"), str):
+                raise ValueError(f"stage {name!r} has an entry without a ref")
+            for image in ("before", "after"):
+                if not isinstance(e.get(image), (dict, type(None))):
+                    raise ValueError(f"{e['ref']}: its {image}-image is not an object")
+            entries[e["ref"]] = Entry(
+                e["ref"], e.get("before"), e.get("after"), bool(e.get("done"))
+            )
+        if not isinstance(raw.get("plan"), (dict, type(None))):
+            raise ValueError(f"stage {name!r} has a plan that is not an object")
         status = str(raw.get("status", "running"))
         out[name] = StageLog(name, status, entries, raw.get("plan"))
     return out
+
+
+def _corrupt(where: str, error: Exception) -> UserError:
+    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    return UserError(
+        f"{where}: not a wi-migrate journal ({reason})",
+        "it is left as found: restore it from a backup, or move it away to start afresh "
+        "(only if no stage is half done)",
+    )
