@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLE
 from tests.hostile.manifests import ARGS, BASE, SUBJECT, repo_with, snapshot
 
-EXAMPLES = int(os.environ.get("WI_MIGRATE_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("WI_MIGRATE_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
