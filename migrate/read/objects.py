@@ -12,23 +12,21 @@ from typing import Any
 
 from migrate.model import findings
 from migrate.model.inventory import (
-    PI_GROUP,
     PI_LABEL,
     AzureAssignedIdentity,
     AzureIdentity,
     AzureIdentityBinding,
     AzurePodIdentityException,
     Finding,
-    ObjectRef,
     Origin,
     Pairs,
-    PIComponent,
     RoleBinding,
     SecretProviderClass,
     ServiceAccount,
     Workload,
 )
-from migrate.read import checks
+from migrate.read import checks, components
+from migrate.read.fields import dig, fold, pairs, text
 
 Record = Any  # one of the model's record types
 Found = tuple[list[Record], list[Finding]]  # what one object yields
@@ -43,21 +41,6 @@ TEMPLATE_PATHS = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 UNSET_TYPE = checks.UNSET_TYPE
-PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
-PI_RAW_NAMES = {
-    ("DaemonSet", "nmi"): "nmi",
-    ("Deployment", "mic"): "mic",
-    ("ServiceAccount", "aad-pod-id-nmi-service-account"): "rbac",
-    ("ServiceAccount", "aad-pod-id-mic-service-account"): "rbac",
-    ("ClusterRole", "aad-pod-id-nmi-role"): "rbac",
-    ("ClusterRole", "aad-pod-id-mic-role"): "rbac",
-    ("ClusterRoleBinding", "aad-pod-id-nmi-binding"): "rbac",
-    ("ClusterRoleBinding", "aad-pod-id-mic-binding"): "rbac",
-    ("ConfigMap", "aad-pod-identity-config"): "config",
-    ("Endpoints", "aad-pod-identity-mic"): "config",
-    ("AzurePodIdentityException", "mic-exception"): "exception",
-    ("AzurePodIdentityException", "aks-addon-exception"): "exception",
-}
 CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
@@ -67,39 +50,12 @@ CLUSTER_SCOPED = {
 }
 
 
-def fold(mapping: Any) -> dict[str, Any]:
-    """A mapping with lower-cased keys, so any spelling of a field is found."""
-    return {str(k).lower(): v for k, v in mapping.items()} if isinstance(mapping, dict) else {}
-
-
-def pairs(mapping: Any) -> Pairs:
-    if not isinstance(mapping, dict):
-        return ()
-    return tuple((str(k), _text(v)) for k, v in mapping.items())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def dig(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
     kind = str(obj.get("kind", ""))
     meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-    name = _text(meta.get("name"))
-    ns = _text(meta.get("namespace")) or ("" if kind in CLUSTER_SCOPED else namespace)
-    component = _component(obj, kind, name, ns, meta, origin)
+    name = text(meta.get("name"))
+    ns = text(meta.get("namespace")) or ("" if kind in CLUSTER_SCOPED else namespace)
+    component = components.component(obj, kind, name, ns, meta, origin)
     if component:
         return [component], []
     reader = READERS.get(kind)
@@ -110,45 +66,6 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
         if problems:
             return [], problems
     return reader(obj, name, ns, meta, origin)
-
-
-def _component(
-    obj: dict[str, Any], kind: str, name: str, ns: str, meta: dict[str, Any], origin: Origin
-) -> PIComponent | None:
-    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
-    ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
-    if kind == "CustomResourceDefinition" and name.endswith("." + PI_GROUP):
-        return PIComponent(ref, "crd", "raw", (origin,))
-    if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
-        part = str(labels.get("app.kubernetes.io/component", "")) or _part_of(name)
-        install = "helm" if labels.get("app.kubernetes.io/managed-by") == "Helm" else "raw"
-        return PIComponent(ref, _component_kind(kind, part), install, (origin,))
-    part = PI_RAW_NAMES.get((kind, name), "")
-    if part and (part not in ("nmi", "mic") or "aad-pod-identity" in _images(obj)):
-        install = "addon" if name == "aks-addon-exception" else "raw"
-        return PIComponent(ref, part, install, (origin,))
-    return None
-
-
-def _images(obj: Any) -> str:
-    containers = dig(obj, "spec", "template", "spec", "containers")
-    if not isinstance(containers, list):
-        return ""
-    return " ".join(_text(dig(c, "image")) for c in containers)
-
-
-def _part_of(name: str) -> str:
-    return "mic" if "mic" in name else "nmi" if "nmi" in name else "config"
-
-
-def _component_kind(kind: str, part: str) -> str:
-    if kind in ("Deployment", "DaemonSet"):
-        return part
-    if kind == "AzurePodIdentityException":
-        return "exception"
-    if kind in ("ConfigMap", "Endpoints", "PodDisruptionBudget"):
-        return "config"
-    return "rbac"
 
 
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
@@ -173,9 +90,9 @@ def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
             name=name,
             namespace=ns,
             type=id_type,
-            resource_id=_text(spec.get("resourceid")),
-            client_id=_text(spec.get("clientid")),
-            tenant_id=_text(spec.get("tenantid")),
+            resource_id=text(spec.get("resourceid")),
+            client_id=text(spec.get("clientid")),
+            tenant_id=text(spec.get("tenantid")),
             secret_ref=secret,
             namespaced=namespaced,
             origins=(origin,),
@@ -185,7 +102,7 @@ def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
 
 def _binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = fold(obj.get("spec"))
-    selector = _text(spec.get("selector"))
+    selector = text(spec.get("selector"))
     problems = checks.label_value("AzureIdentityBinding", name, ns, origin, "selector", selector)
     if problems:
         return [], problems
@@ -193,7 +110,7 @@ def _binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         AzureIdentityBinding(
             name=name,
             namespace=ns,
-            identity=_text(spec.get("azureidentity")),
+            identity=text(spec.get("azureidentity")),
             selector=selector,
             origins=(origin,),
         )
@@ -212,14 +129,14 @@ def _assigned(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         m = fold(dig(spec.get(key), "metadata"))
         return f"{m.get('namespace', '')}/{m.get('name', '')}"
 
-    pod = f"{_text(spec.get('podnamespace'))}/{_text(spec.get('pod'))}"
+    pod = f"{text(spec.get('podnamespace'))}/{text(spec.get('pod'))}"
     record = AzureAssignedIdentity(
         name,
         ns,
         ref("azureidentityref"),
         ref("azurebindingref"),
         pod,
-        _text(spec.get("nodename")),
+        text(spec.get("nodename")),
         (origin,),
     )
     return [record], []
@@ -234,7 +151,7 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     template = dig(obj, *path) if path else obj
     spec = dig(template, "spec") or {}
     labels = pairs(dig(template, "metadata", "labels"))
-    account = _text(spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    account = text(spec.get("serviceAccountName") or spec.get("serviceAccount"))
     problems = checks.service_account_name(kind, name, ns, origin, account)
     for key, value in labels:
         if key == PI_LABEL:
@@ -243,7 +160,7 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         return [], problems
     volumes: list[Any] = spec["volumes"] if isinstance(spec.get("volumes"), list) else []
     classes = tuple(
-        _text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
+        text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
         for v in volumes
         if dig(v, "csi", "driver") == "secrets-store.csi.k8s.io"
     )
@@ -270,7 +187,7 @@ def _selector_labels(selector: Any) -> Pairs:
     matchExpressions (with the value "" : any value may be selected)."""
     expressions = dig(selector, "matchExpressions")
     keys = tuple(
-        (_text(e.get("key")), "")
+        (text(e.get("key")), "")
         for e in (expressions if isinstance(expressions, list) else [])
         if isinstance(e, dict) and e.get("key")
     )
@@ -301,7 +218,7 @@ def _service_account(obj: Any, name: str, ns: str, meta: Any, origin: Origin) ->
             name=name,
             namespace=ns,
             annotations=pairs(meta.get("annotations")),
-            image_pull_secrets=tuple(_text(dig(s, "name")) for s in secrets if dig(s, "name")),
+            image_pull_secrets=tuple(text(dig(s, "name")) for s in secrets if dig(s, "name")),
             automount=automount if isinstance(automount, bool) else None,
             origins=(origin,),
         )
@@ -311,7 +228,7 @@ def _service_account(obj: Any, name: str, ns: str, meta: Any, origin: Origin) ->
 def _role_binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     subjects = obj.get("subjects") if isinstance(obj.get("subjects"), list) else []
     accounts = tuple(
-        f"{_text(s.get('namespace')) or ns}/{_text(s.get('name'))}"
+        f"{text(s.get('namespace')) or ns}/{text(s.get('name'))}"
         for s in subjects
         if isinstance(s, dict) and s.get("kind") == "ServiceAccount"
     )
@@ -325,8 +242,8 @@ def _secret_provider_class(obj: Any, name: str, ns: str, meta: Any, origin: Orig
     params = fold(dig(obj, "spec", "parameters"))
     if dig(obj, "spec", "provider") != "azure":
         return [], []
-    use = _text(params.get("usepodidentity")).lower() == "true"
-    return [SecretProviderClass(name, ns, use, _text(params.get("clientid")), (origin,))], []
+    use = text(params.get("usepodidentity")).lower() == "true"
+    return [SecretProviderClass(name, ns, use, text(params.get("clientid")), (origin,))], []
 
 
 Reader = Callable[[Any, str, str, Any, Origin], Found]
