@@ -103,7 +103,7 @@ class Document:
     @functools.cached_property
     def summary(self) -> Any:
         """The data without PRUNED_KEYS: all that inventory records need. Raises
-        values.ValueError_ (a yaml.MarkedYAMLError) naming the line of the culprit."""
+        values.BadValue (a yaml.MarkedYAMLError) naming the line of the culprit."""
         return values.build(self.node, PRUNED_KEYS)
 
     @property

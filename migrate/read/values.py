@@ -22,14 +22,14 @@ MAX_ALIASES = 1_000  # alias uses in one document; real manifests have a handful
 MAX_EXPANSION = 100_000  # nodes that aliases may add to a document once expanded
 
 
-class ValueError_(yaml.MarkedYAMLError):
+class BadValue(yaml.MarkedYAMLError):
     """A document whose values cannot be built; carries the mark of the culprit."""
 
     def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
         super().__init__(problem=problem, problem_mark=mark)
 
 
-class DuplicateKey(ValueError_):
+class DuplicateKey(BadValue):
     pass
 
 
@@ -47,7 +47,7 @@ def check_aliases(node: yaml.Node) -> None:
             on_path.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in _children(current))
             if size[key] - len(size) > MAX_EXPANSION:
-                raise ValueError_(
+                raise BadValue(
                     f"aliases expand this document past {MAX_EXPANSION:,} nodes "
                     "(an alias bomb?): not read",
                     current.start_mark,
@@ -56,13 +56,13 @@ def check_aliases(node: yaml.Node) -> None:
         if key in size:
             uses += 1
             if uses > MAX_ALIASES:
-                raise ValueError_(
+                raise BadValue(
                     f"more than {MAX_ALIASES:,} aliases in one document: not read",
                     current.start_mark,
                 )
             continue
         if key in on_path:
-            raise ValueError_("an alias refers to a node that contains it", current.start_mark)
+            raise BadValue("an alias refers to a node that contains it", current.start_mark)
         on_path.add(key)
         stack.append((current, True))
         stack.extend((c, False) for c in _children(current))
@@ -94,7 +94,7 @@ class _Builder:
             return [self.value(item) for item in node.value]
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node)
-        raise ValueError_(f"an unknown node {type(node).__name__}", node.start_mark)
+        raise BadValue(f"an unknown node {type(node).__name__}", node.start_mark)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == STR_TAG:
@@ -102,9 +102,9 @@ class _Builder:
         try:
             return self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as e:
-            raise ValueError_(str(e.problem), node.start_mark) from None
+            raise BadValue(str(e.problem), node.start_mark) from None
         except (ValueError, OverflowError) as e:
-            raise ValueError_(_scalar_problem(node, e), node.start_mark) from None
+            raise BadValue(_scalar_problem(node, e), node.start_mark) from None
 
     def mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -118,7 +118,7 @@ class _Builder:
             try:
                 hash(key)
             except TypeError:
-                raise ValueError_("found unhashable key", key_node.start_mark) from None
+                raise BadValue("found unhashable key", key_node.start_mark) from None
             if key in seen:
                 raise DuplicateKey(
                     f"{str(key)[:80]!r} is given twice in one mapping (the planner would "
@@ -136,7 +136,7 @@ class _Builder:
         out: dict[Any, Any] = {}
         for source in reversed(sources):
             if not isinstance(source, yaml.MappingNode):
-                raise ValueError_(
+                raise BadValue(
                     "a merge key (<<) needs a mapping or a list of them", source.start_mark
                 )
             out.update(self.mapping(source))

@@ -13,7 +13,9 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+HELD = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class Held:

@@ -90,6 +90,11 @@ def commit(files: Sequence[FileState], replace: Replace | None = None) -> None:
             for w in changed:
                 w.clean()
             raise _failure(e, kept, held.interrupted) from None
+        except BaseException:  # a bug: still put every file back before it surfaces
+            _roll_back(changed)
+            for w in changed:
+                w.clean()
+            raise
         for w in changed:
             w.clean()
     signals.deliver(held)
