@@ -48,7 +48,8 @@ class Result:
     findings: tuple[Finding, ...]  # what the rewrite itself adds to the plan's findings
 
 
-def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
+def rewrite(plan: Plan, stage: str, roots: Sequence[str], force: bool = False) -> Result:
+    """FORCE: let the files be written even when the plan (or the rewrite) has errors."""
     workspace = Workspace(dict(plan.fingerprints))
     findings: list[Finding] = []
     namespaces = Namespaces([_folder(r) for r in roots])
@@ -61,6 +62,9 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
         if f.changed and not _inside(f.path, roots):
             findings.append(_outside(f))
             workspace.revert(f.path)
+    errors = 0 if force else len(plan.errors) + sum(f.severity == "error" for f in findings)
+    for f in touched:
+        f.errors = errors
     return Result(touched, tuple(findings))
 
 

@@ -21,6 +21,7 @@ class FileState:
     text: str | None = None  # None: deleted, or not there
     passes: list[tuple[str, tuple[Edit, ...]]] = field(default_factory=list)  # (before, edits)
     notes: list[str] = field(default_factory=list)
+    errors: int = 0  # error findings of the plan (and rewrite) this text comes from
 
     @property
     def new(self) -> bytes | None:

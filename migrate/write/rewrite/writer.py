@@ -66,7 +66,7 @@ def diff(files: Iterable[FileState]) -> str:
 
 
 def commit(files: Sequence[FileState], replace: Replace | None = None) -> None:
-    """Write every changed file, or none.
+    """Write every changed file, or none; none when the plan has error findings.
 
     Temp files and backups first; then, with Ctrl-C held back, each file is checked
     unchanged since it was read and renamed into place. A failure renames every file
@@ -74,6 +74,13 @@ def commit(files: Sequence[FileState], replace: Replace | None = None) -> None:
     Symlinks are written through: the link stays, its target gets the new text.
     """
     changed = [_Write(f) for f in files if f.changed]
+    errors = max((w.f.errors for w in changed), default=0)
+    if errors:
+        raise UserError(
+            f"the plan has {errors} error(s): nothing was written",
+            "fix them (see the findings above) and run again, or pass --force to write "
+            "what the plan has",
+        )
     with signals.held() as held:
         try:
             for w in changed:
