@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ PRUNED_KEYS = frozenset(
         "rules",
     }
 )
+ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")  # `&name`, not `a&b` in a URL
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform"}
 STDIN = "-"
 
@@ -167,7 +169,7 @@ def parse(file: str, text: str) -> list[Document]:
             if node is None:  # pragma: no cover
                 continue
             span = text[node.start_mark.index : node.end_mark.index]
-            if "&" in span and "*" in span:  # aliases need an anchor
+            if "*" in span and ANCHOR.search(span):  # no anchor, no alias
                 values.check_aliases(node)
             docs.append(Document(file, len(docs), node.start_mark.line + 1, node, span))
     except yaml.MarkedYAMLError as e:
