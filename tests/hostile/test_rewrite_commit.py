@@ -201,3 +201,14 @@ def test_error_findings_mean_no_write_at_all(
     assert code == 1 and "invalid-yaml" in err
     assert "the plan has 1 error(s): nothing was written" in err, err
     assert snapshot(root) == before
+
+
+def test_force_writes_what_the_plan_has_despite_errors(
+    tmp_path: Path, monkeypatch: Any, run_cli: Any
+) -> None:
+    root = repo_with(tmp_path / "repo", {"app.yaml": BASE, "web/broken.yaml": BROKEN})
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--force", *ARGS)
+    assert code == 1, err  # the errors still fail the run
+    assert '        azure.workload.identity/use: "true"\n' in (root / "app.yaml").read_text()
+    assert (root / "web/broken.yaml").read_text() == BROKEN
