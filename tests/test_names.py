@@ -41,11 +41,12 @@ def test_unique_adds_a_suffix() -> None:
 
 
 def test_identity_resource_ids_parse_case_insensitively() -> None:
+    sub = "6F1D2C3B-4A59-4E8F-9A01-2B3C4D5E6F70"
     parts = names.parse_identity_id(
-        "/subscriptions/s/resourceGroups/RG/providers/Microsoft.ManagedIdentity/"
+        f"/subscriptions/{sub}/resourceGroups/RG/providers/Microsoft.ManagedIdentity/"
         "userAssignedIdentities/id-1"
     )
-    assert parts == {"subscription": "s", "resource_group": "RG", "name": "id-1"}
+    assert parts == {"subscription": sub, "resource_group": "RG", "name": "id-1"}
     assert names.parse_identity_id("/subscriptions/s/resourcegroups/rg") is None
 
 

@@ -16,12 +16,15 @@ from migrate.model.plan import CreateFederatedCredential, Settings
 from migrate.planner.mapping import plan
 
 ISSUER = "https://issuer.example/"
-RID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"
+SUB = "6f1d2c3b-4a59-4e8f-9a01-2b3c4d5e6f70"
+RID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-shared"
 ORIGINS = (Origin("f.yaml", 1),)
 
 
 def inventory(namespaces: int = 1, existing: tuple[ExistingCredential, ...] = ()) -> Inventory:
-    identity = AzureIdentity("shared", "ids", 0, RID, "client", "", "", False, ORIGINS)
+    identity = AzureIdentity(
+        "shared", "ids", 0, RID, "3f1c9a2e-5b7d-4e8f-9a01-2b3c4d5e6f70", "", "", False, ORIGINS
+    )
     binding = AzureIdentityBinding("b", "ids", "shared", "sel", ORIGINS)
     workloads = tuple(
         Workload(

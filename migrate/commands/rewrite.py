@@ -32,6 +32,9 @@ MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-re
 @click.option(
     "--allow-dirty", is_flag=True, help="Rewrite files that have uncommitted changes in git."
 )
+@click.option(
+    "--force", is_flag=True, help="Write what the plan has even when it has error findings."
+)
 @planning_options
 def command(
     paths: tuple[str, ...],
@@ -39,18 +42,20 @@ def command(
     check: bool,
     show_diff: bool,
     allow_dirty: bool,
+    force: bool,
     **options: Any,
 ) -> int:
     """Rewrite the manifests in PATH for one migration stage, with minimal diffs.
 
     Edits are spliced into the files: comments, quoting, indentation, line endings
-    stay as they are. All files are written, or none. Helm templates and invalid
-    YAML are never touched: they get findings with the change to make by hand.
+    stay as they are. All files are written, or none; none when the plan has error
+    findings, unless --force. Helm templates and invalid YAML are never touched: they
+    get findings with the change to make by hand.
     """
     plan = plan_or_load(paths, settings(**options), options["default_namespace"])
     roots = plan.source or paths
     try:
-        result = stages.rewrite(plan, stage, roots)
+        result = stages.rewrite(plan, stage, roots, force=force)
     except RewriteError as e:
         raise UserError(f"{e}; nothing was changed", "fix the file, or plan again") from None
     findings = (*plan.findings, *result.findings)
@@ -71,7 +76,8 @@ def command(
     for status in statuses:
         click.echo(str(status), err=True)
     click.echo(_summary(writeback, len(changed)), err=True)
-    return EXIT_ERROR if plan.errors else Tally.of(s.outcome for s in statuses).exit_code(writeback)
+    errors = plan.errors or any(f.severity == "error" for f in result.findings)
+    return EXIT_ERROR if errors else Tally.of(s.outcome for s in statuses).exit_code(writeback)
 
 
 def _show(finding: Finding) -> None:

@@ -7,12 +7,19 @@ from migrate.model.inventory import Finding, Origin
 CATALOGUE: dict[str, tuple[str, str]] = {
     # reading sources
     "invalid-yaml": ("error", "a file that mentions Pod Identity is not valid YAML"),
+    "unreadable-file": ("error", "a file that mentions Pod Identity is in no encoding read"),
+    "unreadable-document": ("error", "a YAML document whose values cannot be built"),
+    "duplicate-key": ("error", "a key given twice in one mapping"),
     "helm-template": ("warning", "a Helm template mentions Pod Identity"),
     "label-outside-pod-template": ("warning", "aadpodidbinding outside a workload's pod template"),
     "pi-mention": ("info", "a document mentions Pod Identity without being one of its objects"),
     "default-namespace": ("info", "an object without a namespace was placed in 'default'"),
     "conflicting-definitions": ("warning", "one object is defined twice with different values"),
     "invalid-identity": ("error", "an AzureIdentity or AzureIdentityBinding cannot be read"),
+    "invalid-object": ("error", "an object whose pod template is not a mapping"),
+    "invalid-name": ("error", "a name or namespace Kubernetes would refuse"),
+    "invalid-label-value": ("error", "a selector or label value no pod can carry"),
+    "behavior-spelling": ("warning", "a Behavior annotation that is not exactly 'namespaced'"),
     "unknown-owner": ("warning", "a pod's owner is of a kind the tool does not know"),
     # mapping rules
     "missing-identity": ("error", "a binding names an AzureIdentity that does not exist"),
@@ -21,6 +28,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cross-namespace-binding": ("info", "pods use a binding from another namespace"),
     "invalid-resource-id": ("error", "an AzureIdentity's resourceID is not a UAMI resource id"),
     "missing-client-id": ("error", "a user-assigned AzureIdentity has no clientID"),
+    "invalid-guid": ("error", "an AzureIdentity's clientID or tenantID is not a GUID"),
     "service-principal-identity": ("warning", "a service-principal identity needs a new UAMI"),
     "multiple-identities": ("warning", "pods use several identities"),
     "invalid-subject": ("error", "a namespace or ServiceAccount name is not a Kubernetes name"),
@@ -45,6 +53,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "redumped-document": ("info", "a document was re-dumped instead of spliced"),
     "not-rewritten": ("warning", "a change the tool cannot make safely in the file"),
     "empty-kustomization": ("info", "a kustomization.yaml lists nothing any more"),
+    "symlink-out-of-repo": ("error", "a file to rewrite links to a file outside the repo"),
     # live cluster
     "webhook-missing": ("warning", "the Workload Identity webhook is not installed"),
     "pi-identity-on-node": ("warning", "a Pod Identity identity is still attached to nodes"),

@@ -20,11 +20,21 @@ _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 NAMESPACE = re.compile(_DNS_LABEL)  # DNS-1123 label, at most 63
 SERVICE_ACCOUNT = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")  # DNS-1123 subdomain
 NAMESPACE_MAX = 63
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+# ARM: a resource group is 1-90 letters, digits, - _ . ( ), not ending in "."; an identity
+# name 3-128 letters, digits, - and _, starting with a letter or digit
 UAMI_ID = re.compile(
-    r"^/subscriptions/(?P<subscription>[^/]+)/resourcegroups/(?P<resource_group>[^/]+)"
-    r"/providers/microsoft\.managedidentity/userassignedidentities/(?P<name>[^/]+)/?$",
-    re.IGNORECASE,
+    r"^/subscriptions/(?P<subscription>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+    r"[0-9a-f]{12})/resourcegroups/(?P<resource_group>[-\w.()]{0,89}[-\w()])"
+    r"/providers/microsoft\.managedidentity/userassignedidentities/"
+    r"(?P<name>[a-z0-9][a-z0-9_-]{2,127})/?$",
+    re.IGNORECASE | re.ASCII,
 )
+# Kubernetes names (k8s.io/apimachinery validation): a DNS-1123 label (namespaces) and a
+# DNS-1123 subdomain (most object names, ServiceAccounts included); a label value
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
 def check_template(option: str, template: str, fields: tuple[str, ...]) -> None:
@@ -81,6 +91,22 @@ def identity_name(text: str) -> str:
     """A user-assigned identity name (3-128 chars, letters, digits, - and _)."""
     name = re.sub(r"[^a-zA-Z0-9_-]+", "-", text).strip("-_")
     return (name if len(name) >= 3 else f"{name}-identity".strip("-"))[:128]
+
+
+def is_guid(text: str) -> bool:
+    return GUID.fullmatch(text) is not None
+
+
+def is_namespace(text: str) -> bool:
+    return DNS_LABEL.fullmatch(text) is not None
+
+
+def is_object_name(text: str) -> bool:
+    return len(text) <= SA_MAX and DNS_SUBDOMAIN.fullmatch(text) is not None
+
+
+def is_label_value(text: str) -> bool:
+    return len(text) <= 63 and LABEL_VALUE.fullmatch(text) is not None
 
 
 def parse_identity_id(resource_id: str) -> dict[str, str] | None:

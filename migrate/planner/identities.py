@@ -49,9 +49,32 @@ class Identities:
         key = (identity.namespace, identity.name)
         if key in self._resolved:
             return self._resolved[key], NOTHING
-        managed, planned = self._existing(identity) if identity.type == 0 else self._new(identity)
+        invalid = self._invalid_ids(identity)
+        if invalid is not None:
+            managed, planned = None, invalid
+        elif identity.type == 0:
+            managed, planned = self._existing(identity)
+        else:
+            managed, planned = self._new(identity)
         self._resolved[key] = managed
         return managed, planned
+
+    def _invalid_ids(self, identity: AzureIdentity) -> Planned | None:
+        """clientID and tenantID end up in ServiceAccount annotations and Azure calls."""
+        for field, value in (("clientID", identity.client_id), ("tenantID", identity.tenant_id)):
+            if value and not names.is_guid(value):
+                return found(
+                    findings.make(
+                        "invalid-guid",
+                        identity.origins[0],
+                        f"AzureIdentity {identity.namespace}/{identity.name}: spec.{field} "
+                        f"{value[:80]!r} is not a GUID; nothing is planned for this identity",
+                        f"set spec.{field} to the identity's {field[:-2].lower()} id "
+                        "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                        str(identity.ref),
+                    )
+                )
+        return None
 
     def _existing(self, identity: AzureIdentity) -> tuple[ManagedIdentity | None, Planned]:
         parts = names.parse_identity_id(identity.resource_id)

@@ -77,8 +77,7 @@ class _Planner:
 
     def run(self) -> Planned:
         groups, planned = self._groups()
-        for group in groups:
-            planned += self._migrate(group)
+        planned = Planned.join([planned, *(self._migrate(group) for group in groups)])
         planned += found(*(_cross_namespace(b, spaces) for b, spaces in self._cross.items()))
         credential_actions, credential_findings = self.credentials.finish()
         planned += Planned(tuple(credential_actions), tuple(credential_findings))

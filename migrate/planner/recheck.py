@@ -37,8 +37,8 @@ def confirmed(
     ]
     if refused:
         raise UserError(
-            f"{where}: {len(refused)} action(s) are not in the plan of {saved.shown_source} made now "
-            f"with the plan's own settings: {_shown(refused)}",
+            f"{where}: {len(refused)} action(s) are not in the plan of {saved.shown_source} made "
+            f"now with the plan's own settings: {_shown(refused)}",
             "the plan was edited, or its source changed since it was made: plan again "
             "(wi-migrate plan ... -o json) and review it",
         )

@@ -122,12 +122,14 @@ class WorkloadChanges:
         ]
 
     def retire_label(self, workload: Workload) -> Planned:
-        if PI_LABEL in dict(workload.selector_labels):
+        selected = dict(workload.selector_labels)
+        if PI_LABEL in selected:
+            where = "matchLabels" if selected[PI_LABEL] else "matchExpressions"
             return found(
                 findings.make(
                     "label-in-selector",
                     workload.origins[0],
-                    f"{workload.ref}: {PI_LABEL} is also in spec.selector.matchLabels, which is "
+                    f"{workload.ref}: {PI_LABEL} is also in spec.selector.{where}, which is "
                     "immutable; the label stays on the pod template (it does nothing once the "
                     "bindings are gone)",
                     "to drop it, re-create the workload with a selector without the label "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 
 from migrate.errors import UserError
+from migrate.read import decoding, values
+from migrate.read.decoding import Decoded
 
 try:  # pragma: no cover - the C loader is there wherever PyYAML ships wheels
     Loader: Any = yaml.CSafeLoader
@@ -25,7 +28,6 @@ except AttributeError:  # pragma: no cover
     Loader = yaml.SafeLoader
 
 YAML_SUFFIXES = (".yaml", ".yml")
-STR_TAG = "tag:yaml.org,2002:str"
 # keys whose values no inventory record reads: left out of Document.summary, which makes
 # reading a big repo fast, and keeps Secret and ConfigMap contents out of memory
 PRUNED_KEYS = frozenset(
@@ -51,6 +53,7 @@ PRUNED_KEYS = frozenset(
         "rules",
     }
 )
+ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")  # `&name`, not `a&b` in a URL
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform"}
 STDIN = "-"
 
@@ -65,8 +68,23 @@ class SourceFile:
     def fingerprint(self) -> str:
         return hashlib.sha256(self.data).hexdigest()[:16]
 
+    @functools.cached_property
+    def decoded(self) -> Decoded:
+        """The text; raises decoding.Undecodable."""
+        return decoding.decode(self.data)
+
     def text(self) -> str:
-        return self.data.decode("utf-8-sig", errors="replace")
+        return self.decoded.text
+
+    @functools.cached_property
+    def searchable(self) -> bytes:
+        """The bytes to look for markers in: UTF-8 whatever the file's encoding."""
+        if decoding.encoding_of(self.data)[0] == decoding.UTF8:
+            return self.data
+        try:
+            return self.decoded.text.encode()
+        except decoding.Undecodable:
+            return self.data
 
 
 @dataclass
@@ -82,12 +100,13 @@ class Document:
     @functools.cached_property
     def data(self) -> Any:
         # constructing is most of a parse's cost: only documents that matter pay it
-        return yaml.constructor.SafeConstructor().construct_document(self.node)
+        return values.build(self.node)
 
     @functools.cached_property
     def summary(self) -> Any:
-        """The data without PRUNED_KEYS: all that inventory records need."""
-        return _summary(self.node, yaml.constructor.SafeConstructor())
+        """The data without PRUNED_KEYS: all that inventory records need. Raises
+        values.BadValue (a yaml.MarkedYAMLError) naming the line of the culprit."""
+        return values.build(self.node, PRUNED_KEYS)
 
     @property
     def kind(self) -> str:
@@ -125,7 +144,10 @@ def _yaml_files(root: Path) -> list[Path]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         found.extend(Path(folder, n) for n in names if n.endswith(YAML_SUFFIXES))
-    return sorted(found)
+    # a symlink to a file read anyway is that file: reading it twice would plan (and
+    # rewrite) its objects twice; its edits go to the file, the link stays a link
+    real = {os.path.realpath(p) for p in found if not p.is_symlink()}
+    return sorted(p for p in found if not (p.is_symlink() and os.path.realpath(p) in real))
 
 
 def _read(path: Path) -> bytes:
@@ -147,6 +169,8 @@ def parse(file: str, text: str) -> list[Document]:
             if node is None:  # pragma: no cover
                 continue
             span = text[node.start_mark.index : node.end_mark.index]
+            if "*" in span and ANCHOR.search(span):  # no anchor, no alias
+                values.check_aliases(node)
             docs.append(Document(file, len(docs), node.start_mark.line + 1, node, span))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -156,30 +180,6 @@ def parse(file: str, text: str) -> list[Document]:
     finally:
         loader.dispose()
     return docs
-
-
-def _summary(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag == STR_TAG else constructor.construct_object(node)
-    if isinstance(node, yaml.SequenceNode):
-        return [_summary(item, constructor) for item in node.value]
-    if not isinstance(node, yaml.MappingNode):  # pragma: no cover
-        return constructor.construct_object(node)
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                "found unhashable key",
-                key_node.start_mark,
-            )
-        key = _summary(key_node, constructor)
-        if key == "<<":  # merge keys: let PyYAML do them
-            return constructor.construct_document(node)
-        if key not in PRUNED_KEYS:
-            out[key] = _summary(value_node, constructor)
-    return out
 
 
 def child(node: yaml.Node, key: str) -> yaml.Node | None:

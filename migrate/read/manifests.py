@@ -17,11 +17,13 @@ import yaml
 
 from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin, Workload
-from migrate.read import merge
+from migrate.read import masking, merge
+from migrate.read.decoding import Undecodable
 from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
 from migrate.read.files import mentions as scalar_mentions
 from migrate.read.kustomize import Namespaces
 from migrate.read.objects import PI_KINDS, READERS, Record, records
+from migrate.read.values import DuplicateKey
 
 PI_MARKERS = re.compile(
     rb"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
@@ -38,13 +40,14 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
     reader = Reader(Namespaces([_root(p) for p in paths if p != STDIN]), default_namespace)
     later: list[SourceFile] = []
     for source in walk(paths):
-        if PI_MARKERS.search(source.data):
+        if PI_MARKERS.search(source.searchable):
             reader.read_file(source, relevant=True)
         else:
             later.append(source)
     used = _account_pattern(reader.service_account_names())
     for source in later:
-        if ACCOUNT_KINDS.search(source.data) or (used and used.search(source.data)):
+        data = source.searchable
+        if ACCOUNT_KINDS.search(data) or (used and used.search(data)):
             reader.read_file(source, relevant=False)
     return reader.inventory(tuple(paths))
 
@@ -88,29 +91,56 @@ class Reader:
         )
 
     def read_file(self, source: SourceFile, relevant: bool) -> None:
-        text = source.text()
-        if _is_helm_template(source):
-            if relevant:
-                self._fingerprints[source.path] = source.fingerprint
-                self._unparsed(source, text, "helm-template", 0, "a Helm template")
-            return
         if relevant:
             self._fingerprints[source.path] = source.fingerprint
         try:
-            docs = parse(source.path, text)
-            namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
-            for doc in docs:
-                if doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS):
-                    self._read_document(source, doc, namespace)
-        except (ParseError, yaml.YAMLError) as e:
+            text = source.text()
+        except Undecodable as e:
             if relevant:
-                line, problem = _problem(e)
+                self._findings.append(_undecodable(source, e))
+            return
+        if _is_helm_template(source):
+            if relevant:
+                self._unparsed(source, text, "helm-template", 0, "a Helm template")
+            return
+        try:
+            docs = parse(source.path, text)
+        except ParseError as e:
+            if relevant:
                 code = "helm-template" if "{{" in text else "invalid-yaml"
-                self._unparsed(source, text, code, line, problem)
+                self._unparsed(source, text, code, e.line, e.problem)
+            return
+        namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
+        for doc in docs:
+            wanted = doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS)
+            if wanted and not self._read_guarded(source, text, doc, namespace, relevant):
+                return
+
+    def _read_guarded(
+        self, source: SourceFile, text: str, doc: Document, namespace: str, relevant: bool
+    ) -> bool:
+        """The per-document boundary: a document that cannot be read is a finding at its
+        line; the file's other documents are read as usual (False: stop reading the file,
+        a Helm template outside a chart)."""
+        try:
+            self._read_document(source, doc, namespace)
+        except DuplicateKey as e:
+            self._findings.append(_bad_document(source, doc, "duplicate-key", e))
+        except (yaml.YAMLError, RecursionError) as e:
+            if "{{" in text:
+                if relevant:
+                    line = _bad_document(source, doc, "unreadable-document", e).origin.line
+                    problem = str(getattr(e, "problem", "")) or "nested too deeply"
+                    self._unparsed(source, text, "helm-template", line, problem)
+                return False
+            if relevant or doc.mentions_any(RELEVANT_WORDS):
+                self._findings.append(_bad_document(source, doc, "unreadable-document", e))
+        return True
 
     def _unparsed(self, source: SourceFile, text: str, code: str, line: int, problem: str) -> None:
+        shown = masking.lines(text)
         lines = [
-            f"{n}: {content.strip()}"
+            f"{n}: {shown[n - 1].strip()}"
             for n, content in enumerate(text.splitlines(), 1)
             if any(word in content for word in MENTION_WORDS)
         ]
@@ -153,6 +183,8 @@ class Reader:
             ns = namespace or "default"
             found, problems = records(data, ns, origin)
             self._findings.extend(problems)
+            if problems and not found:
+                return  # the object's own finding says it all
             if found and not namespace and _needs_namespace(data, found):
                 self._findings.append(_default_namespace(origin, kind, data))
             self._records.extend(found)
@@ -187,14 +219,29 @@ class Reader:
             )
 
 
-def _problem(error: Exception) -> tuple[int, str]:
-    """Line and text of a parse error (or of building a parsed document)."""
-    if isinstance(error, ParseError):
-        return error.line, error.problem
+def _bad_document(source: SourceFile, doc: Document, code: str, error: Exception) -> Finding:
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
-        return (mark.line + 1 if mark else 0), str(error.problem)
-    return 0, str(error)
+        line, problem = (mark.line + 1 if mark else doc.line), str(error.problem)
+    else:
+        line, problem = doc.line, "nested too deeply"
+    kind = doc.kind or "a document without kind"
+    return findings.make(
+        code,
+        Origin(source.path, line, doc.index, version=source.fingerprint),
+        f"{source.path}: {kind} (document {doc.index + 1}, line {doc.line}) cannot be read: "
+        f"{problem}",
+        "fix the YAML at that line and plan again; nothing is planned from this document",
+    )
+
+
+def _undecodable(source: SourceFile, error: Undecodable) -> Finding:
+    return findings.make(
+        "unreadable-file",
+        Origin(source.path, error.line, version=source.fingerprint),
+        f"{source.path}: {error.reason}; the file mentions Pod Identity but is not read",
+        "convert it to UTF-8 (or UTF-16 with a BOM) and plan again",
+    )
 
 
 def _is_helm_template(source: SourceFile) -> bool:

@@ -12,23 +12,21 @@ from typing import Any
 
 from migrate.model import findings
 from migrate.model.inventory import (
-    NAMESPACED_BEHAVIOR,
-    PI_GROUP,
     PI_LABEL,
     AzureAssignedIdentity,
     AzureIdentity,
     AzureIdentityBinding,
     AzurePodIdentityException,
     Finding,
-    ObjectRef,
     Origin,
     Pairs,
-    PIComponent,
     RoleBinding,
     SecretProviderClass,
     ServiceAccount,
     Workload,
 )
+from migrate.read import checks, components
+from migrate.read.fields import dig, fold, pairs, text
 
 Record = Any  # one of the model's record types
 Found = tuple[list[Record], list[Finding]]  # what one object yields
@@ -42,22 +40,7 @@ TEMPLATE_PATHS = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
-UNSET_TYPE = -1  # "type" not written: 0 unless a patch of the same object says otherwise
-PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
-PI_RAW_NAMES = {
-    ("DaemonSet", "nmi"): "nmi",
-    ("Deployment", "mic"): "mic",
-    ("ServiceAccount", "aad-pod-id-nmi-service-account"): "rbac",
-    ("ServiceAccount", "aad-pod-id-mic-service-account"): "rbac",
-    ("ClusterRole", "aad-pod-id-nmi-role"): "rbac",
-    ("ClusterRole", "aad-pod-id-mic-role"): "rbac",
-    ("ClusterRoleBinding", "aad-pod-id-nmi-binding"): "rbac",
-    ("ClusterRoleBinding", "aad-pod-id-mic-binding"): "rbac",
-    ("ConfigMap", "aad-pod-identity-config"): "config",
-    ("Endpoints", "aad-pod-identity-mic"): "config",
-    ("AzurePodIdentityException", "mic-exception"): "exception",
-    ("AzurePodIdentityException", "aks-addon-exception"): "exception",
-}
+UNSET_TYPE = checks.UNSET_TYPE
 CLUSTER_SCOPED = {
     "Namespace",
     "ClusterRole",
@@ -67,94 +50,29 @@ CLUSTER_SCOPED = {
 }
 
 
-def fold(mapping: Any) -> dict[str, Any]:
-    """A mapping with lower-cased keys, so any spelling of a field is found."""
-    return {str(k).lower(): v for k, v in mapping.items()} if isinstance(mapping, dict) else {}
-
-
-def pairs(mapping: Any) -> Pairs:
-    if not isinstance(mapping, dict):
-        return ()
-    return tuple((str(k), _text(v)) for k, v in mapping.items())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def dig(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
     kind = str(obj.get("kind", ""))
     meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-    name = _text(meta.get("name"))
-    ns = _text(meta.get("namespace")) or ("" if kind in CLUSTER_SCOPED else namespace)
-    component = _component(obj, kind, name, ns, meta, origin)
+    name = text(meta.get("name"))
+    ns = text(meta.get("namespace")) or ("" if kind in CLUSTER_SCOPED else namespace)
+    component = components.component(obj, kind, name, ns, meta, origin)
     if component:
         return [component], []
     reader = READERS.get(kind)
     if reader is None:
         return [], []
+    if kind in CHECKED_KINDS:
+        problems = checks.object_names(kind, name, ns, origin)
+        if problems:
+            return [], problems
     return reader(obj, name, ns, meta, origin)
-
-
-def _component(
-    obj: dict[str, Any], kind: str, name: str, ns: str, meta: dict[str, Any], origin: Origin
-) -> PIComponent | None:
-    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
-    ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
-    if kind == "CustomResourceDefinition" and name.endswith("." + PI_GROUP):
-        return PIComponent(ref, "crd", "raw", (origin,))
-    if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
-        part = str(labels.get("app.kubernetes.io/component", "")) or _part_of(name)
-        install = "helm" if labels.get("app.kubernetes.io/managed-by") == "Helm" else "raw"
-        return PIComponent(ref, _component_kind(kind, part), install, (origin,))
-    part = PI_RAW_NAMES.get((kind, name), "")
-    if part and (part not in ("nmi", "mic") or "aad-pod-identity" in _images(obj)):
-        install = "addon" if name == "aks-addon-exception" else "raw"
-        return PIComponent(ref, part, install, (origin,))
-    return None
-
-
-def _images(obj: Any) -> str:
-    containers = dig(obj, "spec", "template", "spec", "containers")
-    if not isinstance(containers, list):
-        return ""
-    return " ".join(_text(dig(c, "image")) for c in containers)
-
-
-def _part_of(name: str) -> str:
-    return "mic" if "mic" in name else "nmi" if "nmi" in name else "config"
-
-
-def _component_kind(kind: str, part: str) -> str:
-    if kind in ("Deployment", "DaemonSet"):
-        return part
-    if kind == "AzurePodIdentityException":
-        return "exception"
-    if kind in ("ConfigMap", "Endpoints", "PodDisruptionBudget"):
-        return "config"
-    return "rbac"
 
 
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = fold(obj.get("spec"))
     raw_type = spec.get("type")
-    try:
-        id_type = UNSET_TYPE if raw_type in (None, "") else int(raw_type)
-    except (TypeError, ValueError):
-        id_type = 99
-    if id_type not in (UNSET_TYPE, 0, 1, 2):
+    id_type = checks.identity_type(raw_type)
+    if id_type is None:
         return [], [
             findings.make(
                 "invalid-identity",
@@ -166,30 +84,34 @@ def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         ]
     password = fold(spec.get("clientpassword"))
     secret = f"{password.get('namespace') or ns}/{password['name']}" if password.get("name") else ""
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    namespaced, spelling = checks.behavior(name, ns, origin, meta.get("annotations"))
     return [
         AzureIdentity(
             name=name,
             namespace=ns,
             type=id_type,
-            resource_id=_text(spec.get("resourceid")),
-            client_id=_text(spec.get("clientid")),
-            tenant_id=_text(spec.get("tenantid")),
+            resource_id=text(spec.get("resourceid")),
+            client_id=text(spec.get("clientid")),
+            tenant_id=text(spec.get("tenantid")),
             secret_ref=secret,
-            namespaced=str(annotations.get(NAMESPACED_BEHAVIOR, "")).lower() == "namespaced",
+            namespaced=namespaced,
             origins=(origin,),
         )
-    ], []
+    ], spelling
 
 
 def _binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = fold(obj.get("spec"))
+    selector = text(spec.get("selector"))
+    problems = checks.label_value("AzureIdentityBinding", name, ns, origin, "selector", selector)
+    if problems:
+        return [], problems
     return [
         AzureIdentityBinding(
             name=name,
             namespace=ns,
-            identity=_text(spec.get("azureidentity")),
-            selector=_text(spec.get("selector")),
+            identity=text(spec.get("azureidentity")),
+            selector=selector,
             origins=(origin,),
         )
     ], []
@@ -207,14 +129,14 @@ def _assigned(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         m = fold(dig(spec.get(key), "metadata"))
         return f"{m.get('namespace', '')}/{m.get('name', '')}"
 
-    pod = f"{_text(spec.get('podnamespace'))}/{_text(spec.get('pod'))}"
+    pod = f"{text(spec.get('podnamespace'))}/{text(spec.get('pod'))}"
     record = AzureAssignedIdentity(
         name,
         ns,
         ref("azureidentityref"),
         ref("azurebindingref"),
         pod,
-        _text(spec.get("nodename")),
+        text(spec.get("nodename")),
         (origin,),
     )
     return [record], []
@@ -223,11 +145,22 @@ def _assigned(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
 def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     kind = str(obj["kind"])
     path = TEMPLATE_PATHS[kind]
+    problems = checks.shape(kind, name, ns, origin, obj, path)
+    if problems:
+        return [], problems
     template = dig(obj, *path) if path else obj
     spec = dig(template, "spec") or {}
+    labels = pairs(dig(template, "metadata", "labels"))
+    account = text(spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    problems = checks.service_account_name(kind, name, ns, origin, account)
+    for key, value in labels:
+        if key == PI_LABEL:
+            problems += checks.label_value(kind, name, ns, origin, f"label {PI_LABEL}", value)
+    if problems:
+        return [], problems
     volumes: list[Any] = spec["volumes"] if isinstance(spec.get("volumes"), list) else []
     classes = tuple(
-        _text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
+        text(dig(v, "csi", "volumeAttributes", "secretProviderClass"))
         for v in volumes
         if dig(v, "csi", "driver") == "secrets-store.csi.k8s.io"
     )
@@ -237,9 +170,9 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         name=name,
         namespace=ns,
         template_path=path,
-        labels=pairs(dig(template, "metadata", "labels")),
-        selector_labels=pairs(dig(obj, "spec", "selector", "matchLabels")) if path else (),
-        service_account=_text(spec.get("serviceAccountName") or spec.get("serviceAccount")),
+        labels=labels,
+        selector_labels=_selector_labels(dig(obj, "spec", "selector")) if path else (),
+        service_account=account,
         secret_provider_classes=tuple(c for c in classes if c),
         host_network=spec.get("hostNetwork") is True,
         managed_by=managed_by(meta),
@@ -247,6 +180,18 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         annotations=pairs(dig(template, "metadata", "annotations")),
     )
     return [workload], []
+
+
+def _selector_labels(selector: Any) -> Pairs:
+    """The labels an immutable spec.selector names: matchLabels, and the keys of
+    matchExpressions (with the value "" : any value may be selected)."""
+    expressions = dig(selector, "matchExpressions")
+    keys = tuple(
+        (text(e.get("key")), "")
+        for e in (expressions if isinstance(expressions, list) else [])
+        if isinstance(e, dict) and e.get("key")
+    )
+    return pairs(dig(selector, "matchLabels")) + keys
 
 
 def managed_by(meta: Any) -> str:
@@ -273,7 +218,7 @@ def _service_account(obj: Any, name: str, ns: str, meta: Any, origin: Origin) ->
             name=name,
             namespace=ns,
             annotations=pairs(meta.get("annotations")),
-            image_pull_secrets=tuple(_text(dig(s, "name")) for s in secrets if dig(s, "name")),
+            image_pull_secrets=tuple(text(dig(s, "name")) for s in secrets if dig(s, "name")),
             automount=automount if isinstance(automount, bool) else None,
             origins=(origin,),
         )
@@ -283,7 +228,7 @@ def _service_account(obj: Any, name: str, ns: str, meta: Any, origin: Origin) ->
 def _role_binding(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     subjects = obj.get("subjects") if isinstance(obj.get("subjects"), list) else []
     accounts = tuple(
-        f"{_text(s.get('namespace')) or ns}/{_text(s.get('name'))}"
+        f"{text(s.get('namespace')) or ns}/{text(s.get('name'))}"
         for s in subjects
         if isinstance(s, dict) and s.get("kind") == "ServiceAccount"
     )
@@ -297,8 +242,8 @@ def _secret_provider_class(obj: Any, name: str, ns: str, meta: Any, origin: Orig
     params = fold(dig(obj, "spec", "parameters"))
     if dig(obj, "spec", "provider") != "azure":
         return [], []
-    use = _text(params.get("usepodidentity")).lower() == "true"
-    return [SecretProviderClass(name, ns, use, _text(params.get("clientid")), (origin,))], []
+    use = text(params.get("usepodidentity")).lower() == "true"
+    return [SecretProviderClass(name, ns, use, text(params.get("clientid")), (origin,))], []
 
 
 Reader = Callable[[Any, str, str, Any, Origin], Found]
@@ -317,4 +262,5 @@ WORKLOAD_KINDS = frozenset(TEMPLATE_PATHS)
 PI_KINDS = frozenset(
     {"AzureIdentity", "AzureIdentityBinding", "AzurePodIdentityException", "AzureAssignedIdentity"}
 )
+CHECKED_KINDS = PI_KINDS | WORKLOAD_KINDS | {"ServiceAccount"}
 __all__ = ["PI_LABEL", "READERS", "WORKLOAD_KINDS", "records"]

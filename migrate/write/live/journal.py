@@ -121,23 +121,24 @@ class Journal:
         if not self.path.exists():
             return {}
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise UserError(f"{self.path}: cannot read the local journal: {e}", "") from None
-        return document if isinstance(document, dict) else {}
+            document = json.loads(self.path.read_bytes())
+            _check_shape(document)
+        except (OSError, ValueError) as e:  # JSONDecodeError, UnicodeDecodeError included
+            raise _corrupt(str(self.path), e) from None
+        return dict(document)
 
     def _read_remote(self) -> tuple[dict[str, Any], str]:
         cm = self.connection.get(kind("ConfigMap").path(self.namespace, NAME))
         if not cm:
             return {}, ""
-        documents = {}
-        for key, value in (cm.get("binaryData") or {}).items():
-            try:
-                documents[key.removesuffix(".json.gz")] = json.loads(
-                    gzip.decompress(base64.b64decode(value))
-                )
-            except (ValueError, OSError, EOFError):
-                raise self._refused(key, "the cluster journal is not gzip JSON") from None
+        try:
+            documents = {
+                key.removesuffix(".json.gz"): json.loads(gzip.decompress(base64.b64decode(value)))
+                for key, value in (cm.get("binaryData") or {}).items()
+            }
+            _check_shape(documents)
+        except (OSError, ValueError, EOFError, AttributeError) as e:  # gzip, base64, JSON, shape
+            raise _corrupt(f"ConfigMap {self.namespace}/{NAME}", e) from None
         return documents, str((cm.get("metadata") or {}).get("resourceVersion", ""))
 
     # recording
@@ -271,3 +272,30 @@ def _decode(stage: str, raw: dict[str, Any]) -> StageLog:
     }
     status = str(raw.get("status", "running"))
     return StageLog(stage, status, entries, raw.get("plan"), int(raw.get("seq") or 0))
+
+
+def _check_shape(document: Any) -> None:
+    """ValueError unless document is an object of stage documents, each with a list of
+    entries that name their object and hold object images."""
+    if not isinstance(document, dict):
+        raise ValueError(f"a JSON {type(document).__name__}, not an object of stages")
+    for name, raw in document.items():
+        if not isinstance(raw, dict) or not isinstance(raw.get("entries") or [], list):
+            raise ValueError(f"stage {name!r} is not an object with a list of entries")
+        for e in raw.get("entries") or []:
+            if not isinstance(e, dict) or not isinstance(e.get("ref"), str):
+                raise ValueError(f"stage {name!r} has an entry without a ref")
+            for image in ("before", "after"):
+                if not isinstance(e.get(image), (dict, type(None))):
+                    raise ValueError(f"{e['ref']}: its {image}-image is not an object")
+        if not isinstance(raw.get("plan"), (dict, type(None))):
+            raise ValueError(f"stage {name!r} has a plan that is not an object")
+
+
+def _corrupt(where: str, error: Exception) -> UserError:
+    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    return UserError(
+        f"{where}: not a wi-migrate journal ({reason})",
+        "it is left as found: restore it from a backup, or move it away to start afresh "
+        "(only if no stage is half done)",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ class Result:
     findings: tuple[Finding, ...]  # what the rewrite itself adds to the plan's findings
 
 
-def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
+def rewrite(plan: Plan, stage: str, roots: Sequence[str], force: bool = False) -> Result:
+    """FORCE: let the files be written even when the plan (or the rewrite) has errors."""
     workspace = Workspace(dict(plan.fingerprints))
     findings: list[Finding] = []
     namespaces = Namespaces([_folder(r) for r in roots])
@@ -56,17 +58,41 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str]) -> Result:
             todo = [a for a in plan.actions if a.stage == name and not isinstance(a, AZURE_ONLY)]
             _Stage(workspace, roots, namespaces, findings).run(todo)
     touched = tuple(f for f in workspace.files() if f.original is not None or f.text is not None)
-    _refuse_outside([_folder(r) for r in roots], [f.path for f in touched if f.changed])
+    for f in touched:
+        if not f.changed or _inside(f.path, roots):
+            continue
+        if not os.path.islink(f.path):  # a new file planned outside (an edited plan's nextTo)
+            real = os.path.realpath(f.path)
+            raise RewriteError(f"{f.path} is outside the folders being rewritten ({real})")
+        findings.append(_outside(f))
+        workspace.revert(f.path)
+    errors = 0 if force else len(plan.errors) + sum(f.severity == "error" for f in findings)
+    for f in touched:
+        f.errors = errors
     return Result(touched, tuple(findings))
 
 
-def _refuse_outside(roots: Sequence[Path], paths: Sequence[str]) -> None:
-    """Every file a rewrite writes is inside one of the repo roots, resolved (symlinks too)."""
-    tops = [r.resolve() for r in roots]
-    for path in paths:
-        resolved = Path(path).resolve()
-        if not any(resolved.is_relative_to(top) for top in tops):
-            raise RewriteError(f"{path} is outside the folders being rewritten ({resolved})")
+def _inside(path: str, roots: Sequence[str]) -> bool:
+    """Whether PATH, symlinks resolved, is inside one of ROOTS (a root file is its folder)."""
+    real = os.path.realpath(path)
+    for root in roots:
+        top = os.path.realpath(root)
+        top = top if os.path.isdir(top) else os.path.dirname(top)
+        if os.path.commonpath([top, real]) == top:
+            return True
+    return False
+
+
+def _outside(f: FileState) -> Finding:
+    return notes.make(
+        "symlink-out-of-repo",
+        f.path,
+        1,
+        f"{f.path} is a link to {os.path.realpath(f.path)}, outside the folders being "
+        "rewritten: not written",
+        "make the change in the file the link points to (in its own repo), or replace "
+        "the link with a copy",
+    )
 
 
 @contextlib.contextmanager

@@ -6,10 +6,10 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
+from migrate.read.decoding import UTF8, Undecodable, decode, encode
 from migrate.read.files import Document
 from migrate.write.rewrite.edits import Edit, RewriteError, apply
 from migrate.write.rewrite.locate import documents
-from migrate.write.rewrite.yamltext import BOM
 
 
 @dataclass
@@ -17,15 +17,17 @@ class FileState:
     path: str
     original: bytes | None  # None: the file did not exist
     bom: bool = False
+    encoding: str = UTF8  # written back in the encoding it was read in
     text: str | None = None  # None: deleted, or not there
     passes: list[tuple[str, tuple[Edit, ...]]] = field(default_factory=list)  # (before, edits)
     notes: list[str] = field(default_factory=list)
+    errors: int = 0  # error findings of the plan (and rewrite) this text comes from
 
     @property
     def new(self) -> bytes | None:
         if self.text is None:
             return None
-        return ((BOM if self.bom else "") + self.text).encode("utf-8")
+        return encode(self.text, self.encoding, self.bom)
 
     @property
     def changed(self) -> bool:
@@ -55,11 +57,10 @@ class Workspace:
         if wanted and hashlib.sha256(data).hexdigest()[:16] != wanted:
             raise RewriteError(f"{path} changed since the plan was made; plan again")
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise RewriteError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
-        bom = text.startswith(BOM)
-        return FileState(path, data, bom, text[1:] if bom else text)
+            decoded = decode(data)
+        except Undecodable as e:
+            raise RewriteError(f"{path}: {e}") from None
+        return FileState(path, data, decoded.bom, decoded.encoding, decoded.text)
 
     def exists(self, path: str) -> bool:
         return self.state(path).text is not None
@@ -96,6 +97,13 @@ class Workspace:
         documents(path, text)
         state.text = text
         state.passes.append(("", (Edit(0, 0, text, "new file"),)))
+
+    def revert(self, path: str) -> None:
+        """Forget this rewrite's changes to PATH."""
+        state = self.state(path)
+        state.text = None if state.original is None else decode(state.original).text
+        state.passes.clear()
+        state.notes.clear()
 
     def delete(self, path: str) -> None:
         self.state(path).text = None

@@ -1,0 +1,63 @@
+"""Pod Identity's own installation (MIC, NMI, RBAC, CRDs, exceptions) recognized in objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrate.model.inventory import PI_GROUP, ObjectRef, Origin, PIComponent
+from migrate.read.fields import dig, text
+
+PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
+PI_RAW_NAMES = {
+    ("DaemonSet", "nmi"): "nmi",
+    ("Deployment", "mic"): "mic",
+    ("ServiceAccount", "aad-pod-id-nmi-service-account"): "rbac",
+    ("ServiceAccount", "aad-pod-id-mic-service-account"): "rbac",
+    ("ClusterRole", "aad-pod-id-nmi-role"): "rbac",
+    ("ClusterRole", "aad-pod-id-mic-role"): "rbac",
+    ("ClusterRoleBinding", "aad-pod-id-nmi-binding"): "rbac",
+    ("ClusterRoleBinding", "aad-pod-id-mic-binding"): "rbac",
+    ("ConfigMap", "aad-pod-identity-config"): "config",
+    ("Endpoints", "aad-pod-identity-mic"): "config",
+    ("AzurePodIdentityException", "mic-exception"): "exception",
+    ("AzurePodIdentityException", "aks-addon-exception"): "exception",
+}
+
+
+def component(
+    obj: dict[str, Any], kind: str, name: str, ns: str, meta: dict[str, Any], origin: Origin
+) -> PIComponent | None:
+    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
+    ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+    if kind == "CustomResourceDefinition" and name.endswith("." + PI_GROUP):
+        return PIComponent(ref, "crd", "raw", (origin,))
+    if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
+        part = str(labels.get("app.kubernetes.io/component", "")) or _part_of(name)
+        install = "helm" if labels.get("app.kubernetes.io/managed-by") == "Helm" else "raw"
+        return PIComponent(ref, _component_kind(kind, part), install, (origin,))
+    part = PI_RAW_NAMES.get((kind, name), "")
+    if part and (part not in ("nmi", "mic") or "aad-pod-identity" in _images(obj)):
+        install = "addon" if name == "aks-addon-exception" else "raw"
+        return PIComponent(ref, part, install, (origin,))
+    return None
+
+
+def _images(obj: Any) -> str:
+    containers = dig(obj, "spec", "template", "spec", "containers")
+    if not isinstance(containers, list):
+        return ""
+    return " ".join(text(dig(c, "image")) for c in containers)
+
+
+def _part_of(name: str) -> str:
+    return "mic" if "mic" in name else "nmi" if "nmi" in name else "config"
+
+
+def _component_kind(kind: str, part: str) -> str:
+    if kind in ("Deployment", "DaemonSet"):
+        return part
+    if kind == "AzurePodIdentityException":
+        return "exception"
+    if kind in ("ConfigMap", "Endpoints", "PodDisruptionBudget"):
+        return "config"
+    return "rbac"

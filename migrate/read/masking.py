@@ -1,0 +1,75 @@
+"""Source lines quoted in findings, with anything that looks like a secret masked.
+
+Findings quote the lines of a file that could not be parsed (so that the user sees what
+to migrate by hand). Such a file may hold a Secret's data, a service principal's
+password, or a token pasted into a comment: those values never reach the report.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "***"
+SECRET_WORD = (
+    r"pass(?:word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|access[-_]?key"
+    r"|account[-_]?key|client[-_]?key|credential|connection[-_]?string|sas|sig|signature"
+)
+# `key: value` (or `key=value`) where the key names a secret: the whole value goes
+SECRET_KEY_LINE = re.compile(
+    r"^(?P<lead>\s*(?:-\s+)?[\"']?[\w./-]*(?:" + SECRET_WORD + r")[\w./-]*[\"']?\s*[:=]\s*)"
+    r"(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+# the same inside a line (comments, `--set a=b,token=c`): the value up to a separator
+SECRET_PAIR = re.compile(
+    r"(?P<lead>\b(?:" + SECRET_WORD + r")\b[\"']?\s*[:=]\s*)(?P<value>[^\s,;&\"']+)",
+    re.IGNORECASE,
+)
+SECRET_VALUES = (
+    re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"),  # a JWT
+    re.compile(r"[\w~.-]{3}\dQ~[\w~.-]{30,40}"),  # an Entra client secret
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*", re.DOTALL),
+    re.compile(r"(?:AccountKey|SharedAccessKey|SharedAccessSignature)=[^;\s\"']+", re.I),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+)
+# a long run of base64 that mixes cases and digits (a GUID or a path does not match)
+BLOB = re.compile(r"(?<![\w/+=])[A-Za-z0-9+/]{32,}={0,2}(?![\w/+=])")
+DATA_BLOCK = re.compile(r"^(?P<indent>\s*)(?:data|stringData|binaryData)\s*:\s*$")
+KEY_VALUE = re.compile(r"^(?P<lead>\s*[\"']?[^\s:#\"']+[\"']?\s*:\s+)(?P<value>\S.*)$")
+
+
+def lines(text: str) -> list[str]:
+    """Every line of TEXT, masked; a line inside a `data:` / `stringData:` block keeps
+    only its key."""
+    out = []
+    block_indent: int | None = None
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and line.strip() and indent <= block_indent:
+            block_indent = None
+        if block_indent is not None and (m := KEY_VALUE.match(line)):
+            out.append(m["lead"] + MASK)
+            continue
+        opened = DATA_BLOCK.match(line)
+        if opened:
+            block_indent = len(opened["indent"])
+        out.append(line_masked(line))
+    return out
+
+
+def line_masked(line: str) -> str:
+    whole = SECRET_KEY_LINE.match(line)
+    if whole and not line.lstrip().startswith("#"):
+        return whole["lead"] + MASK
+    line = SECRET_PAIR.sub(lambda m: m["lead"] + MASK, line)
+    for pattern in SECRET_VALUES:
+        line = pattern.sub(MASK, line)
+    return BLOB.sub(lambda m: MASK if _mixed(m[0]) else m[0], line)
+
+
+def _mixed(text: str) -> bool:
+    return (
+        any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )

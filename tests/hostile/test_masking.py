@@ -1,0 +1,71 @@
+"""Source lines quoted in findings never carry a secret: values that look like one are
+masked, wherever the finding is shown (table, json, markdown, rewrite's stderr)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.hostile.manifests import ARGS, repo_with
+
+CLIENT_SECRET = "Xy8Q~k3Jd9vQ2mZpL0wE7rT5yU1iO4aS6dF8gH0j"
+TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+BASE64 = "WHk4UX5rM0pkOXZRMm1acEwwd0U3clQ1eVUxaU80YVM2ZEY4Z0gwag=="
+PASSWORD = "Tr0ub4dor&3-horse"
+SECRETS = (CLIENT_SECRET, TOKEN, BASE64, PASSWORD)
+
+# not valid YAML (an unclosed flow sequence at the end), so its lines are quoted as they are
+BROKEN = f"""\
+# AzureIdentity for the legacy reporting job; aadpodidentity sp secret: {CLIENT_SECRET}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: aadpodidentity-legacy-sp
+type: Opaque
+data:
+  aadpodidentity-client-secret: {BASE64}
+stringData:
+  aadpodidentity-password: "{PASSWORD}"
+---
+apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentity
+metadata:
+  name: legacy-sp
+spec:
+  type: 1
+  clientPassword: {{name: aadpodidentity-legacy-sp, key: {PASSWORD}}}
+---
+# helm --set podLabels="aadpodidbinding=legacy,token={TOKEN}"
+kind: ConfigMap
+data: [unclosed
+"""
+
+
+@pytest.mark.parametrize("output", ["table", "json", "markdown"])
+def test_secrets_in_quoted_lines_are_masked(
+    tmp_path: Path, monkeypatch: Any, run_cli: Any, output: str
+) -> None:
+    repo_with(tmp_path / "repo", {"legacy.yaml": BROKEN})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("plan", "repo", "-o", output, *ARGS)
+    assert code == 1
+    shown = out + err
+    assert "invalid-yaml" in shown
+    for secret in SECRETS:
+        assert secret not in shown.replace("\n", "").replace(" ", "").replace("│", ""), secret
+    flat = " ".join(shown.split())
+    assert "aadpodidentity-client-secret: ***" in flat.replace("│ ", "").replace(" │", "")
+
+
+def test_masked_in_rewrite_output_too(tmp_path: Path, monkeypatch: Any, run_cli: Any) -> None:
+    repo_with(tmp_path / "repo", {"legacy.yaml": BROKEN})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("rewrite", "repo", "--stage", "all", *ARGS)
+    assert code == 1
+    assert "legacy.yaml" in err
+    for secret in SECRETS:
+        assert secret not in out + err
+    assert "8: aadpodidentity-client-secret: ***" in err
+    assert "1: # AzureIdentity for the legacy reporting job; aadpodidentity sp secret: ***" in err
