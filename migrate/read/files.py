@@ -20,9 +20,32 @@ import yaml
 from migrate.errors import UserError
 
 try:  # pragma: no cover - the C loader is there wherever PyYAML ships wheels
-    Loader: Any = yaml.CSafeLoader
+    _BaseLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
-    Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+RESOLVED_MAX = 64  # scalars up to this length have their implicit tag remembered
+RESOLVED_ENTRIES = 100_000  # and the memory is forgotten when it holds this many
+
+
+class Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, with the implicit tag of each (kind, short value) remembered: the
+    C parser asks PyYAML's Python resolver (a list of regular expressions) for every
+    scalar, and a repo repeats the same keys and values in every file. The safe loader
+    has no path resolvers, so a tag depends on the kind, the value and `implicit` only."""
+
+    _resolved: dict[tuple[Any, str | None, Any], str] = {}
+
+    def resolve(self, kind: Any, value: str | None, implicit: Any) -> str:
+        if value is not None and len(value) > RESOLVED_MAX:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        key = (kind, value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            if len(self._resolved) >= RESOLVED_ENTRIES:
+                self._resolved.clear()
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
+
 
 YAML_SUFFIXES = (".yaml", ".yml")
 STR_TAG = "tag:yaml.org,2002:str"
@@ -112,25 +135,33 @@ def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
             continue
         root = Path(given)
         if root.is_file():
-            yield SourceFile(str(root), str(root), _read(root))
+            yield SourceFile(str(root), str(root), _read(str(root)))
         elif root.is_dir():
             for full in _yaml_files(root):
-                yield SourceFile(str(full), str(full), _read(full))
+                yield SourceFile(full, full, _read(full))
         else:
             raise UserError(f"{given}: no such file or directory", "pass a file, a folder or -")
 
 
-def _yaml_files(root: Path) -> list[Path]:
-    found: list[Path] = []
+def _yaml_files(root: Path) -> list[str]:
+    """Paths as `str(Path(folder, name))` would print them, in the order of sorted Paths
+    (part by part), built as plain strings: one Path per folder, not per file."""
+    found: list[str] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found.extend(Path(folder, n) for n in names if n.endswith(YAML_SUFFIXES))
-    return sorted(found)
+        prefix = str(Path(folder, "x"))[:-1]  # "" for ".", "a/b/" otherwise
+        found.extend(prefix + n for n in names if n.endswith(YAML_SUFFIXES))
+    return sorted(found, key=_parts)
 
 
-def _read(path: Path) -> bytes:
+def _parts(path: str) -> list[str]:
+    return path.split(os.sep)
+
+
+def _read(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except OSError as e:
         raise UserError(
             f"{path}: cannot read: {e.strerror}", "check the file's permissions"
