@@ -18,34 +18,7 @@ from typing import Any
 import yaml
 
 from migrate.errors import UserError
-
-try:  # pragma: no cover - the C loader is there wherever PyYAML ships wheels
-    _BaseLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _BaseLoader = yaml.SafeLoader
-RESOLVED_MAX = 64  # scalars up to this length have their implicit tag remembered
-RESOLVED_ENTRIES = 100_000  # and the memory is forgotten when it holds this many
-
-
-class Loader(_BaseLoader):  # type: ignore[misc]
-    """The safe loader, with the implicit tag of each (kind, short value) remembered: the
-    C parser asks PyYAML's Python resolver (a list of regular expressions) for every
-    scalar, and a repo repeats the same keys and values in every file. The safe loader
-    has no path resolvers, so a tag depends on the kind, the value and `implicit` only."""
-
-    _resolved: dict[tuple[Any, str | None, Any], str] = {}
-
-    def resolve(self, kind: Any, value: str | None, implicit: Any) -> str:
-        if value is not None and len(value) > RESOLVED_MAX:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-        key = (kind, value, implicit)
-        tag = self._resolved.get(key)
-        if tag is None:
-            if len(self._resolved) >= RESOLVED_ENTRIES:
-                self._resolved.clear()
-            tag = self._resolved[key] = super().resolve(kind, value, implicit)
-        return tag
-
+from migrate.model.yamltags import Loader
 
 YAML_SUFFIXES = (".yaml", ".yml")
 STR_TAG = "tag:yaml.org,2002:str"
