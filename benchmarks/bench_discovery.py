@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -122,31 +121,31 @@ def connection(url: str) -> Any:
 
 
 def raw_list(url: str) -> None:
-    start = time.perf_counter()
+    started = measure.start()
     pods = sum(len(page) for page in connection(url).pages("/api/v1/pods"))
-    measure.report_inner(time.perf_counter() - start, pods=pods)
+    measure.report_inner(started, pods=pods)
 
 
 def discovery(url: str) -> None:
     from migrate.read import cluster
 
-    start = time.perf_counter()
+    started = measure.start()
     inventory, _ = cluster.read(connection(url))
-    measure.report_inner(time.perf_counter() - start, workloads=len(inventory.workloads))
+    measure.report_inner(started, workloads=len(inventory.workloads))
 
 
 def typed_list(url: str) -> None:
     from kubernetes import client
 
     api = client.CoreV1Api(connection(url).api_client)
-    start, count, token = time.perf_counter(), 0, None
+    started, count, token = measure.start(), 0, None
     while True:
         page = api.list_pod_for_all_namespaces(limit=500, _continue=token)
         count += len(page.items)
         token = page.metadata._continue
         if not token:
             break
-    measure.report_inner(time.perf_counter() - start, pods=count)
+    measure.report_inner(started, pods=count)
 
 
 def serve(pipe: Any, namespaces: int, pods: int, kubeconfig: str) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,10 +39,9 @@ def library_child(repo: str) -> None:
     from migrate.jobs.plan import plan_manifests
     from migrate.model.plan import Settings
 
-    start = time.perf_counter()
+    started = measure.start()
     plan = plan_manifests([repo], Settings(issuer=ISSUER))
-    elapsed = time.perf_counter() - start
-    measure.report_inner(elapsed, actions=len(plan.actions), findings=len(plan.findings))
+    measure.report_inner(started, actions=len(plan.actions), findings=len(plan.findings))
 
 
 def cases(repo: Path, only: set[str]) -> dict[str, measure.Case]:

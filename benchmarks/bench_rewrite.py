@@ -25,7 +25,6 @@ import io
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,12 +41,11 @@ def library_child(work: str, stage: str) -> None:
     from migrate.model.plan import Settings
     from migrate.write.rewrite import stages, writer
 
-    start = time.perf_counter()
+    started = measure.start()
     plan = plan_manifests([work], Settings(issuer=ISSUER, cluster_name=CLUSTER))
     result = stages.rewrite(plan, stage, [work])
     writer.commit(result.files)
-    elapsed = time.perf_counter() - start
-    measure.report_inner(elapsed, changed=sum(f.changed for f in result.files))
+    measure.report_inner(started, changed=sum(f.changed for f in result.files))
 
 
 def ruamel_child(listing: str) -> None:
@@ -55,11 +53,11 @@ def ruamel_child(listing: str) -> None:
 
     files = Path(listing).read_text().split("\n")
     yaml = YAML(typ="rt")
-    start = time.perf_counter()
+    started = measure.start()
     for path in files:
         out = io.StringIO()
         yaml.dump_all(list(yaml.load_all(Path(path).read_text(encoding="utf-8"))), out)
-    measure.report_inner(time.perf_counter() - start, files=len(files))
+    measure.report_inner(started, files=len(files))
 
 
 def fresh(repo: Path, work: Path) -> Path:

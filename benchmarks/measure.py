@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    seconds: float  # wall
+    cpu: float  # user + system seconds of the same span: less at the mercy of the load
     rss_kib: int
     out_bytes: int = 0
     detail: str = ""
@@ -104,11 +105,12 @@ def child(
     if process.returncode not in (0, 2):  # 2: plan --exit-code style "changes"
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
     detail = ""
+    cpu = usage.ru_utime + usage.ru_stime
     if inner:
         reported = json.loads(text)
-        seconds = reported.pop("seconds")
+        seconds, cpu = reported.pop("seconds"), reported.pop("cpu")
         detail = ", ".join(f"{k} {v}" for k, v in reported.items())
-    return Run(seconds, usage.ru_maxrss, size, detail)
+    return Run(seconds, cpu, usage.ru_maxrss, size, detail)
 
 
 def _drain(fd: int, into: bytearray) -> None:
@@ -133,9 +135,15 @@ def _scratch() -> str:
     return _SCRATCH[0]
 
 
-def report_inner(seconds: float, **detail: Any) -> None:
+def start() -> tuple[float, float]:
+    """Wall and CPU clocks, for `report_inner` at the end of what a `--child` mode times."""
+    return time.perf_counter(), time.process_time()
+
+
+def report_inner(started: tuple[float, float], **detail: Any) -> None:
     """What a `--child` mode prints: its own timing, for `child(..., inner=True)`."""
-    print(json.dumps({"seconds": seconds, **detail}))
+    seconds, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
+    print(json.dumps({"seconds": seconds, "cpu": cpu, **detail}))
 
 
 def interleaved(cases: dict[str, Case], repeat: int) -> dict[str, list[Run]]:
@@ -154,23 +162,30 @@ class Figure:
     name: str
     min: float
     median: float
+    cpu: float  # median
     rss_mib: float
-    ratio: float  # median / baseline median
+    ratio: float  # median / baseline median (wall)
+    cpu_ratio: float  # median CPU / baseline median CPU
     detail: str
 
 
 def figures(runs: dict[str, list[Run]]) -> list[Figure]:
-    baseline = statistics.median(r.seconds for r in next(iter(runs.values())))
+    first = next(iter(runs.values()))
+    baseline = statistics.median(r.seconds for r in first)
+    baseline_cpu = statistics.median(r.cpu for r in first)
     out = []
     for name, rs in runs.items():
         median = statistics.median(r.seconds for r in rs)
+        cpu = statistics.median(r.cpu for r in rs)
         out.append(
             Figure(
                 name,
                 min(r.seconds for r in rs),
                 median,
+                cpu,
                 max(r.rss_kib for r in rs) / 1024,
                 median / baseline,
+                cpu / baseline_cpu,
                 rs[-1].detail
                 or (f"{rs[-1].out_bytes / 1e6:.1f} MB out" if rs[-1].out_bytes else ""),
             )
@@ -181,11 +196,14 @@ def figures(runs: dict[str, list[Run]]) -> list[Figure]:
 def print_table(title: str, figs: list[Figure], repeat: int, load_before: str) -> None:
     print(f"\n{title}  ({repeat} interleaved rounds; {load_before} -> {load()})")
     width = max(len(f.name) for f in figs)
-    print(f"  {'':{width}}  {'min s':>7} {'median s':>9} {'x base':>7} {'peak RSS':>9}")
+    print(
+        f"  {'':{width}}  {'wall min':>8} {'median':>7} {'x base':>7}   "
+        f"{'cpu med':>7} {'x base':>7}   {'peak RSS':>9}"
+    )
     for f in figs:
         print(
-            f"  {f.name:{width}}  {f.min:7.3f} {f.median:9.3f} {f.ratio:6.2f}x "
-            f"{f.rss_mib:6.0f} MiB  {f.detail}"
+            f"  {f.name:{width}}  {f.min:8.3f} {f.median:7.3f} {f.ratio:6.2f}x   "
+            f"{f.cpu:7.3f} {f.cpu_ratio:6.2f}x   {f.rss_mib:5.0f} MiB  {f.detail}"
         )
 
 
@@ -194,7 +212,10 @@ def print_growth(by_size: dict[int, list[Figure]]) -> None:
     sizes = sorted(by_size)
     if len(sizes) < 2:
         return
-    print("\ngrowth of the median between sizes (linear = the files ratio; RSS in brackets)")
+    print(
+        "\ngrowth between sizes of the median wall / median CPU [peak RSS] "
+        "(linear = the files ratio)"
+    )
     names = [f.name for f in by_size[sizes[0]]]
     width = max(len(n) for n in names)
     steps = list(itertools.pairwise(sizes))
@@ -214,11 +235,11 @@ def parse_all(repo: str) -> None:
     """The baseline child: read and parse every .yaml file with PyYAML's C loader."""
     import yaml
 
-    start = time.perf_counter()
+    started = start()
     documents = 0
     for path in sorted(Path(repo).rglob("*.yaml")):
         documents += sum(1 for _ in yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
-    report_inner(time.perf_counter() - start, documents=documents)
+    report_inner(started, documents=documents)
 
 
 def parse_all_case(repo: Path) -> Case:
