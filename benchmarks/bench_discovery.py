@@ -1,29 +1,35 @@
 """Live discovery of 50,000 pods in 2,000 namespaces on the fake API server, beside a raw
-paginated list of the same objects with the same client, in the same run.
+paginated list of the same pods with the same client, in the same run.
 
-    python benchmarks/bench_discovery.py [--namespaces 2000] [--pods 25] [--repeat 3]
+    python benchmarks/bench_discovery.py [--namespaces 2000] [--pods 25] [--repeat 5] [--typed]
 
-Each namespace holds `--pods` pods (a third labelled aadpodidbinding, most owned by a
-ReplicaSet of a Deployment) plus its Deployment, ReplicaSet and default ServiceAccount.
-Printed: discovery (`sources.cluster.read`: every kind, owner resolution, records) and
-the baseline (`GET /api/v1/pods?limit=500` page by page, JSON-decoded, nothing else).
-Also the SDK's typed list (`CoreV1Api.list_pod_for_all_namespaces`, deserialized into
-models) for reference. Target (issue): discovery <= 2x the raw list. Best of --repeat.
+The fake API server runs in its own process (its threads and heap never share the measured
+interpreter). Each namespace holds `--pods` pods (a third labelled aadpodidbinding, most owned
+by a ReplicaSet of a Deployment) plus its Deployment, ReplicaSet and default ServiceAccount.
+Interleaved rounds (see measure.py), each case in its own process:
+
+  raw list      baseline: `GET /api/v1/pods?limit=500` page by page through our Connection,
+                JSON-decoded, nothing else (timed inside its process)
+  discovery     `sources.cluster.read`: every kind, owners resolved, records (timed inside)
+  cli json      `wi-migrate plan --cluster --kubeconfig F -o json > file`, timed from outside
+  typed list    (--typed) the SDK's `list_pod_for_all_namespaces` into models, for reference
+
+Target (issue 14): discovery <= 1.2x the raw list.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
+import tempfile
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from migrate.kubeapi.client import Connection
-from migrate.read import cluster
-from tests.fakes.kube_apiserver import FakeKubeApiServer
+import measure
 
 
 def objects(namespaces: int, pods: int) -> list[dict[str, Any]]:
@@ -106,58 +112,105 @@ def objects(namespaces: int, pods: int) -> list[dict[str, Any]]:
     return out
 
 
-def raw_list(connection: Connection) -> int:
-    return sum(len(page) for page in connection.pages("/api/v1/pods"))
-
-
-def typed_list(connection: Connection) -> int:
+def connection(url: str) -> Any:
     from kubernetes import client
 
-    api, count, token = client.CoreV1Api(connection.api_client), 0, None
+    from migrate.kubeapi.client import Connection
+
+    return Connection(client.ApiClient(client.Configuration(host=url)), "bench")
+
+
+def raw_list(url: str) -> None:
+    started = measure.start()
+    pods = sum(len(page) for page in connection(url).pages("/api/v1/pods"))
+    measure.report_inner(started, pods=pods)
+
+
+def discovery(url: str) -> None:
+    from migrate.read import cluster
+
+    started = measure.start()
+    inventory, _ = cluster.read(connection(url))
+    measure.report_inner(started, workloads=len(inventory.workloads))
+
+
+def typed_list(url: str) -> None:
+    from kubernetes import client
+
+    api = client.CoreV1Api(connection(url).api_client)
+    started, count, token = measure.start(), 0, None
     while True:
         page = api.list_pod_for_all_namespaces(limit=500, _continue=token)
         count += len(page.items)
         token = page.metadata._continue
         if not token:
-            return count
+            break
+    measure.report_inner(started, pods=count)
 
 
-def best(repeat: int, work: Any) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def serve(pipe: Any, namespaces: int, pods: int, kubeconfig: str) -> None:
+    """The fake API server, in its own process, until the pipe says stop (or closes)."""
+    from tests.fakes.kube_apiserver import FakeKubeApiServer
+
+    with FakeKubeApiServer() as fake:
+        fake.seed(objects(namespaces, pods))
+        fake.write_kubeconfig(kubeconfig)
+        pipe.send(fake.url)
+        try:
+            while pipe.recv() == "requests":
+                pipe.send(len(fake.requests))
+        except EOFError:
+            pass
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+CHILDREN = {"raw": raw_list, "discovery": discovery, "typed": typed_list}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespaces", type=int, default=2000)
     parser.add_argument("--pods", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--typed", action="store_true", help="also time the SDK's typed list")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with FakeKubeApiServer() as fake:
-        fake.seed(objects(args.namespaces, args.pods))
-        connection = Connection(fake.api_client(), "bench")
-        raw_time, pods = best(args.repeat, lambda: raw_list(connection))
-        fake.clear_requests()
-        discovery_time, (inventory, _) = best(args.repeat, lambda: cluster.read(connection))
-        calls = len(fake.requests) // args.repeat
-        print(
-            f"pods: {pods} in {args.namespaces} namespaces; "
-            f"workloads found: {len(inventory.workloads)}"
+    if args.child:
+        CHILDREN[args.child[0]](args.child[1])
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        kubeconfig = str(Path(tmp) / "kubeconfig")
+        ours, theirs = get_context("spawn").Pipe()
+        server = get_context("spawn").Process(
+            target=serve, args=(theirs, args.namespaces, args.pods, kubeconfig), daemon=True
         )
-        print(f"raw paginated list of the pods (same client): {raw_time:.2f} s")
-        print(
-            f"discovery (all kinds, owners, records):       {discovery_time:.2f} s  "
-            f"= {discovery_time / raw_time:.2f}x the raw list (target <= 2x), {calls} requests"
-        )
+        server.start()
+        url = ours.recv()
+
+        def mode(name: str) -> measure.Case:
+            argv = [sys.executable, __file__, "--child", name, url]
+            return lambda: measure.child(argv, inner=True)
+
+        cli = [*measure.cli(), "plan", "--cluster", "--kubeconfig", kubeconfig, "-o", "json"]
+        cases = {
+            "raw list": mode("raw"),
+            "discovery": mode("discovery"),
+            "cli json": lambda: measure.child([*cli, "--issuer", "https://issuer.example/"]),
+        }
         if args.typed:
-            typed_time, _ = best(1, lambda: typed_list(connection))
-            print(f"SDK typed list of the pods (models, for reference): {typed_time:.2f} s")
+            cases["typed list"] = mode("typed")
+        before = measure.load()
+        ours.send("requests")
+        first = ours.recv()
+        runs = measure.interleaved(cases, args.repeat)
+        ours.send("requests")
+        requests = (ours.recv() - first) // args.repeat
+        ours.send("stop")
+        server.join(timeout=10)
+    title = f"{args.namespaces * args.pods} pods in {args.namespaces} namespaces"
+    measure.print_table(title, measure.figures(runs), args.repeat, before)
+    print(f"  requests per round (all cases): {requests}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,76 +1,92 @@
-"""Offline plan of a 5,000-file repo vs parsing every file with PyYAML's C loader.
+"""Offline plan, as the user runs it, at 1k / 5k / 20k files, beside parsing every file.
 
-    python benchmarks/bench_plan.py [--repo DIR] [--repeat 3]
+    python benchmarks/bench_plan.py [--sizes 1000,5000,20000] [--repeat 5] [--cache DIR]
+                                    [--repo DIR] [--only json,table]
 
-Generates the synthetic repo (benchmarks/generate_repo.py) unless --repo is given,
-then prints, from the same run: the plan's wall time and peak memory (measured in a
-child process), and the time to parse every file with yaml.CSafeLoader. Target
-(issue 2): plan <= 0.5x the parse-everything time. Best of --repeat runs each.
+For each size (a generated repo, benchmarks/generate_repo.py: a tenth of the files carry the
+label), one table of interleaved rounds (see measure.py), each case in its own process:
+
+  parse-all     baseline: read and parse every .yaml file with yaml.CSafeLoader (timed inside
+                its process: no start-up, no import)
+  library       plan_manifests() in a fresh interpreter, timed inside it (no start-up)
+  json / yaml / markdown
+                `wi-migrate plan REPO -o FORMAT > file`, timed from outside: start-up,
+                imports, plan and output
+  table (pipe)  `wi-migrate plan REPO > file`, the default format into a pipe or file
+  table (tty)   the same on a 120x50 pseudo-terminal
+
+Then the growth of each median between sizes (a quadratic step shows as a factor well above
+the files ratio). Target (issue 14): `plan -o json` <= 0.25x parse-all at 5k and 20k, linear.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
-import time
-from multiprocessing import get_context
 from pathlib import Path
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import measure
 
-def parse_everything(repo: Path) -> tuple[float, int]:
-    start = time.perf_counter()
-    documents = 0
-    for path in sorted(repo.rglob("*.yaml")):
-        documents += sum(1 for _ in yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
-    return time.perf_counter() - start, documents
+ISSUER = "https://issuer.example/"
+CASES = ("library", "json", "yaml", "markdown", "table (pipe)", "table (tty)")
 
 
-def _plan_in_child(repo: str, queue) -> None:  # type: ignore[no-untyped-def]
+def library_child(repo: str) -> None:
     from migrate.jobs.plan import plan_manifests
     from migrate.model.plan import Settings
 
-    start = time.perf_counter()
-    plan = plan_manifests([repo], Settings(issuer="https://issuer.example/"))
-    elapsed = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((elapsed, peak_kib, len(plan.actions), len(plan.findings)))
+    started = measure.start()
+    plan = plan_manifests([repo], Settings(issuer=ISSUER))
+    measure.report_inner(started, actions=len(plan.actions), findings=len(plan.findings))
 
 
-def plan_once(repo: Path) -> tuple[float, int, int, int]:
-    ctx = get_context("spawn")  # a fresh interpreter: its peak memory is the plan's alone
-    queue = ctx.Queue()
-    child = ctx.Process(target=_plan_in_child, args=(str(repo), queue))
-    child.start()
-    result = queue.get()
-    child.join()
-    return result  # type: ignore[no-any-return]
+def cases(repo: Path, only: set[str]) -> dict[str, measure.Case]:
+    plan = [*measure.cli(), "plan", str(repo), "--issuer", ISSUER]
+    out: dict[str, measure.Case] = {"parse-all": measure.parse_all_case(repo)}
+    everything: dict[str, measure.Case] = {
+        "library": lambda: measure.child(
+            [sys.executable, __file__, "--child", str(repo)], inner=True
+        ),
+        "json": lambda: measure.child([*plan, "-o", "json"]),
+        "yaml": lambda: measure.child([*plan, "-o", "yaml"]),
+        "markdown": lambda: measure.child([*plan, "-o", "markdown"]),
+        "table (pipe)": lambda: measure.child(plan),
+        "table (tty)": lambda: measure.child(plan, stdout="tty"),
+    }
+    out.update((name, case) for name, case in everything.items() if name in only)
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cache", type=Path, help="keep the generated repos here")
+    parser.add_argument("--repo", type=Path, help="measure this repo instead")
+    parser.add_argument("--only", default=",".join(CASES), help=f"a subset of {CASES}")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        from generate_repo import repo_for_benchmark
+    if args.child:
+        library_child(args.child)
+        return 0
+    from generate_repo import repos_for_benchmark
 
-        repo = repo_for_benchmark(args.repo, tmp)
-        parse_runs = [parse_everything(repo) for _ in range(args.repeat)]
-        plan_runs = [plan_once(repo) for _ in range(args.repeat)]
-    parse_s, documents = min(parse_runs)
-    plan_s, peak_kib, actions, findings = min(plan_runs)
-    print(
-        f"plan {plan_s:.2f} s (peak memory {peak_kib / 1024:.0f} MiB, {actions} actions, "
-        f"{findings} findings) vs libyaml parse of every file {parse_s:.2f} s "
-        f"({documents} documents): {plan_s / parse_s:.2f}x (target <= 0.5x)"
-    )
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        repos = repos_for_benchmark(args.repo, sizes, args.cache or Path(tmp))
+        by_size = {}
+        for size, repo in repos.items():
+            before = measure.load()
+            runs = measure.interleaved(cases(repo, only), args.repeat)
+            by_size[size] = measure.figures(runs)
+            title = f"plan of {size or repo} files" if size else f"plan of {repo}"
+            measure.print_table(title, by_size[size], args.repeat, before)
+        measure.print_growth(by_size)
     return 0
 
 

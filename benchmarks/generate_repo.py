@@ -1140,17 +1140,28 @@ def generate(
     return vars(counts).copy()
 
 
-def repo_for_benchmark(repo: Path | None, tmp: str) -> Path:
-    """`repo` (--repo), or the default repository generated under `tmp`, its counts printed."""
+def repos_for_benchmark(repo: Path | None, sizes: Sequence[int], cache: Path) -> dict[int, Path]:
+    """`{0: repo}` for --repo, else one repository per size under `cache`: `files` files,
+    a tenth of them with the label, as many identities. Generated once (the output is
+    deterministic), reused while `cache` is kept."""
     if repo is not None:
-        return repo
-    repo = Path(tmp) / "repo"
-    counts = generate(repo)
-    print(
-        f"generated {counts['files']} files, {counts['documents']} documents, "
-        f"{counts['identities']} identities, {counts['files_with_pi_label']} with the label"
-    )
-    return repo
+        return {0: repo}
+    out = {}
+    for files in sizes:
+        path = cache / f"files-{files}"
+        if not (path / ".complete").exists():
+            if path.exists():
+                import shutil
+
+                shutil.rmtree(path)
+            counts = generate(path, files, changed=files // 10, identities=files // 10)
+            (path / ".complete").write_text(json.dumps(counts))
+            print(
+                f"generated {path}: {counts['files']} files, {counts['documents']} documents, "
+                f"{counts['identities']} identities, {counts['files_with_pi_label']} labelled"
+            )
+        out[files] = path
+    return out
 
 
 def verify(outdir: Path) -> dict[str, int]:

@@ -10,12 +10,15 @@ from pathlib import Path
 import click
 
 from migrate.azure import errors as azure_errors
-from migrate.commands import all_commands
+from migrate.commands import LazyGroup
 from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, REPORT_URL, UserError
 from migrate.kubeapi import errors as kube_errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="wi-migrate")
 def group() -> None:
     """Move Kubernetes workloads from AAD Pod Identity to Azure Workload Identity.
@@ -26,10 +29,6 @@ def group() -> None:
     stage stopped (re-run to resume), 70 a bug in wi-migrate (please report it),
     130 interrupted.
     """
-
-
-for command in all_commands():
-    group.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

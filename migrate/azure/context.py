@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.azure.clouds import Endpoints, endpoints
 
 DEFAULT_CONCURRENCY = 8
+
+
+class Gate:
+    """When ARM throttles one worker (429), every worker of the context waits out the
+    Retry-After before its next request: ARM's write limits are per subscription and
+    principal, so the others would only be refused too, spending their attempts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+
+    def wait(self) -> float:
+        """Sleep until the gate opens; the seconds slept."""
+        with self._lock:
+            pause = self._until - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        return max(0.0, pause)
 
 
 @dataclass(frozen=True)
@@ -24,6 +47,7 @@ class Retries:
     retry_after_cap: float = 30.0  # seconds: a longer Retry-After is shortened to this
     backoff: float = 0.5  # first wait for a 409 / 5xx without Retry-After; doubles
     backoff_cap: float = 8.0
+    gate: Gate = field(default_factory=Gate, init=False, compare=False, repr=False)  # per context
 
 
 @dataclass(frozen=True)
@@ -34,7 +58,7 @@ class AzureContext:
     subscription: str  # for new identities and --aks; known identities carry their own
     endpoints: Endpoints
     concurrency: int = DEFAULT_CONCURRENCY
-    retries: Retries = Retries()
+    retries: Retries = field(default_factory=Retries)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 

@@ -20,13 +20,16 @@ def call(operation: Callable[[], T], retries: Retries) -> T:
 
     wait = retries.backoff
     for attempt in range(1, retries.attempts + 1):
+        retries.gate.wait()
         try:
             return operation()
         except HttpResponseError as error:
             if attempt == retries.attempts or not retryable(error):
                 raise
             after = retry_after(error)
-            if after is not None:
+            if status_of(error) == 429 and after is not None:  # every worker waits it out
+                retries.gate.hold(min(after, retries.retry_after_cap))
+            elif after is not None:
                 time.sleep(min(after, retries.retry_after_cap))
             else:
                 time.sleep(min(wait, retries.backoff_cap))

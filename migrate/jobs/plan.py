@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from migrate.errors import UserError
 from migrate.kubeapi.client import Connection
 from migrate.model import plan as plans
+from migrate.model.memory import collector_paused
 from migrate.model.plan import Plan, Settings
 from migrate.planner import live
 from migrate.planner.mapping import plan
@@ -20,7 +21,8 @@ CLUSTER_SOURCE = "cluster:"
 
 
 def plan_manifests(paths: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:
-    return plan(manifests.read(paths, default_namespace), settings)
+    with collector_paused():
+        return plan(manifests.read(paths, default_namespace), settings)
 
 
 def plan_or_load(sources: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:

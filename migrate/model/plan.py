@@ -273,13 +273,13 @@ def _roots(value: Any) -> tuple[str, ...]:
 
 
 def dumps_json(plan: Plan) -> str:
-    return json.dumps(to_document(plan), indent=2) + "\n"
+    return codec.json_text(to_document(plan)) + "\n"
 
 
 def dumps_yaml(plan: Plan) -> str:
-    import yaml
+    from migrate.model import yamltags
 
-    return yaml.safe_dump(to_document(plan), sort_keys=False, width=1000)
+    return yamltags.dump(to_document(plan))
 
 
 def load_file(path: str) -> Plan:

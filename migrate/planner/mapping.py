@@ -74,6 +74,9 @@ class _Planner:
         self.credentials = credentials.Credentials(inventory, settings)
         self.workloads = WorkloadChanges(inventory, settings)
         self._cross: dict[AzureIdentityBinding, list[str]] = {}
+        self._by_selector: dict[str, list[AzureIdentityBinding]] = defaultdict(list)
+        for binding in inventory.bindings:
+            self._by_selector[binding.selector].append(binding)
 
     def run(self) -> Planned:
         groups, planned = self._groups()
@@ -158,9 +161,7 @@ class _Planner:
     ) -> tuple[list[tuple[AzureIdentityBinding, AzureIdentity]], Planned]:
         """Bindings that serve the group, each with its AzureIdentity (mapping rule 1)."""
         pairs, planned, missing = [], NOTHING, False
-        for binding in self.inventory.bindings:
-            if binding.selector != group.selector:
-                continue
+        for binding in self._by_selector.get(group.selector, ()):
             identity = self.identities.lookup(binding.namespace, binding.identity)
             if identity is None:
                 planned += self.identities.report_missing(binding, group.workloads[0])

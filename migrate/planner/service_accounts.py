@@ -31,22 +31,32 @@ class ServiceAccounts:
         self._users: dict[tuple[str, str], list[Workload]] = defaultdict(list)
         for workload in inventory.workloads:
             self._users[(workload.namespace, _account(workload))].append(workload)
+        # indexes, so that each choice looks at its own namespace only (linear planning)
+        self._names: dict[str, set[str]] = defaultdict(set)  # declared or used, by namespace
+        for namespace, name in [*self._declared, *self._users]:
+            self._names[namespace].add(name)
+        self._bindings_of: dict[str, list[int]] = defaultdict(list)  # "ns/sa" -> role bindings
+        for i, rb in enumerate(inventory.role_bindings):
+            for account in dict.fromkeys(rb.service_accounts):
+                self._bindings_of[account].append(i)
         self._role_bindings = inventory.role_bindings
-        self._planned: dict[tuple[str, str], str] = {}  # (namespace, name) -> selector
+        self._planned: dict[str, dict[str, str]] = defaultdict(
+            dict
+        )  # namespace -> name -> selector
 
     def choose(self, namespace: str, selector: str, workloads: Sequence[Workload]) -> Choice:
         used = sorted({_account(w) for w in workloads})
         notes: list[Finding] = []
         if len(used) == 1 and used[0] != DEFAULT:
             others = self._others(namespace, used[0], selector)
-            if not others and self._planned.get((namespace, used[0]), selector) == selector:
+            if not others and self._planned[namespace].get(used[0], selector) == selector:
                 return self._reuse(namespace, selector, used[0], workloads)
             notes.append(_shared(namespace, used[0], workloads[0], others))
         wanted = names.dns_subdomain(
             names.fill(self._settings.sa_name, {"selector": selector, "namespace": namespace})
         )
         name = names.unique(wanted, self._taken(namespace, selector))
-        self._planned[(namespace, name)] = selector
+        self._planned[namespace][name] = selector
         previous = [
             self._declared[(namespace, u)] for u in used if (namespace, u) in self._declared
         ]
@@ -67,7 +77,7 @@ class ServiceAccounts:
     def _reuse(
         self, namespace: str, selector: str, name: str, workloads: Sequence[Workload]
     ) -> Choice:
-        self._planned[(namespace, name)] = selector
+        self._planned[namespace][name] = selector
         existing = self._declared.get((namespace, name))
         notes = () if existing else (_not_found(namespace, name, workloads[0]),)
         return Choice(name, False, existing, (), None, (), notes)
@@ -76,23 +86,19 @@ class ServiceAccounts:
         return [w for w in self._users[(namespace, name)] if w.selector != selector]
 
     def _taken(self, namespace: str, selector: str) -> set[str]:
-        taken = {
-            n
-            for (ns, n) in [*self._declared, *self._users]
-            if ns == namespace and self._others(namespace, n, selector)
-        }
-        taken |= {n for (ns, n), s in self._planned.items() if ns == namespace and s != selector}
+        taken = {n for n in self._names[namespace] if self._others(namespace, n, selector)}
+        taken |= {n for n, s in self._planned[namespace].items() if s != selector}
         return taken | {DEFAULT}
 
     def _bindings_to_extend(
         self, namespace: str, used: list[str], name: str
     ) -> tuple[RoleBinding, ...]:
-        old = {f"{namespace}/{u}" for u in used}
         new = f"{namespace}/{name}"
+        naming_old = sorted({i for u in used for i in self._bindings_of[f"{namespace}/{u}"]})
         return tuple(
-            rb
-            for rb in self._role_bindings
-            if old & set(rb.service_accounts) and new not in rb.service_accounts
+            self._role_bindings[i]
+            for i in naming_old
+            if new not in self._role_bindings[i].service_accounts
         )
 
 

@@ -19,13 +19,9 @@ from typing import Any
 import yaml
 
 from migrate.errors import UserError
+from migrate.model.yamltags import Loader
 from migrate.read import decoding, values
 from migrate.read.decoding import Decoded
-
-try:  # pragma: no cover - the C loader is there wherever PyYAML ships wheels
-    Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    Loader = yaml.SafeLoader
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # keys whose values no inventory record reads: left out of Document.summary, which makes
@@ -131,28 +127,37 @@ def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
             continue
         root = Path(given)
         if root.is_file():
-            yield SourceFile(str(root), str(root), _read(root))
+            yield SourceFile(str(root), str(root), _read(str(root)))
         elif root.is_dir():
             for full in _yaml_files(root):
-                yield SourceFile(str(full), str(full), _read(full))
+                yield SourceFile(full, full, _read(full))
         else:
             raise UserError(f"{given}: no such file or directory", "pass a file, a folder or -")
 
 
-def _yaml_files(root: Path) -> list[Path]:
-    found: list[Path] = []
+def _yaml_files(root: Path) -> list[str]:
+    """Paths as `str(Path(folder, name))` would print them, in the order of sorted Paths
+    (part by part), built as plain strings: one Path per folder, not per file."""
+    found: list[str] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found.extend(Path(folder, n) for n in names if n.endswith(YAML_SUFFIXES))
+        prefix = str(Path(folder, "x"))[:-1]  # "" for ".", "a/b/" otherwise
+        found.extend(prefix + n for n in names if n.endswith(YAML_SUFFIXES))
     # a symlink to a file read anyway is that file: reading it twice would plan (and
     # rewrite) its objects twice; its edits go to the file, the link stays a link
-    real = {os.path.realpath(p) for p in found if not p.is_symlink()}
-    return sorted(p for p in found if not (p.is_symlink() and os.path.realpath(p) in real))
+    real = {os.path.realpath(p) for p in found if not os.path.islink(p)}
+    kept = (p for p in found if not (os.path.islink(p) and os.path.realpath(p) in real))
+    return sorted(kept, key=_parts)
 
 
-def _read(path: Path) -> bytes:
+def _parts(path: str) -> list[str]:
+    return path.split(os.sep)
+
+
+def _read(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except OSError as e:
         raise UserError(
             f"{path}: cannot read: {e.strerror}", "check the file's permissions"
@@ -172,14 +177,34 @@ def parse(file: str, text: str) -> list[Document]:
             if "*" in span and ANCHOR.search(span):  # no anchor, no alias
                 values.check_aliases(node)
             docs.append(Document(file, len(docs), node.start_mark.line + 1, node, span))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise ParseError(file, mark.line + 1 if mark else 0, e.problem or str(e)) from None
-    except yaml.YAMLError as e:  # pragma: no cover - errors without a mark
-        raise ParseError(file, 0, str(e)) from None
+    except yaml.YAMLError as e:
+        raise _parse_error(file, e) from None
     finally:
         loader.dispose()
     return docs
+
+
+def check(file: str, text: str) -> None:
+    """Raise the ParseError `parse` would, without building nodes: libyaml's parser alone
+    (several times faster), unless the text may hold anchors or aliases, which only the
+    composer checks."""
+    if "&" in text or "*" in text or not hasattr(Loader, "raw_parse"):
+        parse(file, text)
+        return
+    loader = Loader(text)
+    try:
+        loader.raw_parse()
+    except yaml.YAMLError as e:
+        raise _parse_error(file, e) from None
+    finally:
+        loader.dispose()
+
+
+def _parse_error(file: str, e: yaml.YAMLError) -> ParseError:
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        return ParseError(file, mark.line + 1 if mark else 0, e.problem or str(e))
+    return ParseError(file, 0, str(e))  # pragma: no cover - errors without a mark
 
 
 def child(node: yaml.Node, key: str) -> yaml.Node | None:

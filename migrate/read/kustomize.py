@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,10 +17,19 @@ class Namespaces:
     def __init__(self, roots: list[Path]) -> None:
         self._roots = [r.resolve() for r in roots]
         self._cache: dict[Path, str] = {}
+        self._by_folder: dict[str, str] = {}  # the folder as written -> its namespace
 
     def for_file(self, full_path: str) -> str:
         if not full_path:
             return ""
+        if os.path.islink(full_path):  # its namespace is the one where it points
+            return self._for_resolved(full_path)
+        folder = os.path.dirname(full_path)
+        if folder not in self._by_folder:
+            self._by_folder[folder] = self._for_resolved(full_path)
+        return self._by_folder[folder]
+
+    def _for_resolved(self, full_path: str) -> str:
         folder = Path(full_path).resolve().parent
         return self._for_folder(folder, self._root_of(folder))
 

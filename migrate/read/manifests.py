@@ -8,6 +8,7 @@ a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +74,7 @@ class Reader:
         self._records: list[Record] = []
         self._findings: list[Finding] = []
         self._fingerprints: dict[str, str] = {}
+        self._charts: dict[str, bool] = {}  # folder -> inside a chart's templates/
 
     def service_account_names(self) -> set[str]:
         return {
@@ -99,7 +101,7 @@ class Reader:
             if relevant:
                 self._findings.append(_undecodable(source, e))
             return
-        if _is_helm_template(source):
+        if _is_helm_template(source, self._charts):
             if relevant:
                 self._unparsed(source, text, "helm-template", 0, "a Helm template")
             return
@@ -244,13 +246,17 @@ def _undecodable(source: SourceFile, error: Undecodable) -> Finding:
     )
 
 
-def _is_helm_template(source: SourceFile) -> bool:
+def _is_helm_template(source: SourceFile, charts: dict[str, bool]) -> bool:
+    """In a chart's templates/ folder (at any depth); `charts` remembers each folder."""
     if not source.full_path:
         return False
-    return any(
-        folder.name == "templates" and (folder.parent / "Chart.yaml").is_file()
-        for folder in Path(source.full_path).parents
-    )
+    folder = os.path.dirname(source.full_path)
+    if folder not in charts:
+        charts[folder] = any(
+            parent.name == "templates" and (parent.parent / "Chart.yaml").is_file()
+            for parent in Path(source.full_path).parents
+        )
+    return charts[folder]
 
 
 def _needs_namespace(data: dict[str, Any], found: list[Record]) -> bool:

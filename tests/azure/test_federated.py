@@ -185,3 +185,25 @@ def test_no_issuer_is_refused(fake: FakeAzure, context: AzureContext) -> None:
         )
     assert "--issuer" in raised.value.hint and "--aks" in raised.value.hint
     assert fake.counters()["arm_reads"] == 0
+
+
+def test_a_throttled_worker_holds_every_worker_of_the_context(
+    fake: FakeAzure, context: AzureContext
+) -> None:
+    # id-0's first write is throttled for 1 s (the tests' cap). Without the shared gate,
+    # id-1's worker would write all six of its credentials meanwhile; with it, at most the one
+    # on its way and one sent before the 429 reached the client are answered before id-0's retry.
+    ids = [fake.add_identity(SUBSCRIPTION, "rg-id", f"id-{n}") for n in range(2)]
+    throttle = fake.inject("PUT", "/id-0/federatedIdentityCredentials/", status=429, retry_after=1)
+    planned = [
+        fic(identity(i), f"c-{n}-{k}", f"ns{k}", "sa")
+        for n, i in enumerate(ids)
+        for k in range(3 * (n + 1))
+    ]
+    results = ensure_federated_credentials(planned, context, write=True)
+    assert statuses(results) == ["changed"] * 9 and throttle.hits == 1
+    puts = fake.requests("PUT")
+    first_429 = next(i for i, r in enumerate(puts) if r.status == 429)
+    retried = next(i for i, r in enumerate(puts) if i > first_429 and "/id-0/" in r.path)
+    assert sum("/id-1/" in r.path for r in puts[first_429:retried]) <= 2
+    assert context.retries.gate.wait() == 0.0  # open again afterwards

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import yaml
 
 from migrate.model.inventory import ObjectRef
-from migrate.read.files import Document, ParseError, child, parse
+from migrate.read.files import Document, ParseError, check, child, parse
 from migrate.write.rewrite.edits import RewriteError
 
 Path = tuple[str | int, ...]
@@ -30,6 +30,14 @@ class Located:
 def documents(file: str, text: str) -> list[Document]:
     try:
         return parse(file, text)
+    except ParseError as e:
+        raise RewriteError(f"{e}: the file is not valid YAML any more") from None
+
+
+def still_yaml(file: str, text: str) -> None:
+    """What `documents` raises for TEXT, without keeping (or building) its nodes."""
+    try:
+        check(file, text)
     except ParseError as e:
         raise RewriteError(f"{e}: the file is not valid YAML any more") from None
 

@@ -8,11 +8,9 @@ so every stage's edits are computed on the text they apply to.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -21,6 +19,7 @@ import yaml
 
 from migrate.model import stages
 from migrate.model.inventory import Finding
+from migrate.model.memory import collector_paused
 from migrate.model.plan import (
     CreateFederatedCredential,
     CreateManagedIdentity,
@@ -53,7 +52,7 @@ def rewrite(plan: Plan, stage: str, roots: Sequence[str], force: bool = False) -
     workspace = Workspace(dict(plan.fingerprints))
     findings: list[Finding] = []
     namespaces = Namespaces([_folder(r) for r in roots])
-    with _no_cycle_collection():
+    with collector_paused():  # the node trees of every file to change are alive at once
         for name in stages.selected(stage):
             todo = [a for a in plan.actions if a.stage == name and not isinstance(a, AZURE_ONLY)]
             _Stage(workspace, roots, namespaces, findings).run(todo)
@@ -93,19 +92,6 @@ def _outside(f: FileState) -> Finding:
         "make the change in the file the link points to (in its own repo), or replace "
         "the link with a copy",
     )
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The node trees of every file to change are alive at once: they hold no cycles, but
-    the collector's passes over them cost three times the parsing (benchmarks/)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _folder(root: str) -> Path:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from migrate.read.decoding import UTF8, Undecodable, decode, encode
 from migrate.read.files import Document
 from migrate.write.rewrite.edits import Edit, RewriteError, apply
-from migrate.write.rewrite.locate import documents
+from migrate.write.rewrite.locate import documents, still_yaml
 
 
 @dataclass
@@ -85,7 +85,7 @@ class Workspace:
         before = self.text(path)
         after = apply(before, edits)
         if after != before:
-            documents(path, after)
+            still_yaml(path, after)
             state.passes.append((before, tuple(edits)))
             state.text = after
         return after
@@ -94,7 +94,7 @@ class Workspace:
         state = self.state(path)
         if state.text is not None:
             raise RewriteError(f"{path} exists already: move it away or pick another --sa-name")
-        documents(path, text)
+        still_yaml(path, text)
         state.text = text
         state.passes.append(("", (Edit(0, 0, text, "new file"),)))
 

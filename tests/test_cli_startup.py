@@ -1,0 +1,48 @@
+"""`wi-migrate --help` loads no subcommand: the group lists COMMANDS with their summaries,
+which must be what each command's own help says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+
+from migrate.commands import COMMANDS, SUMMARIES, load
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_summary_is_the_commands_own(name: str) -> None:
+    command = load(name)
+    assert command.help is not None
+    for limit in (30, 45, 60, 80, 200):  # however wide the terminal, the same line
+        summary = click.Command(name, help=SUMMARIES[name])
+        assert summary.get_short_help_str(limit) == command.get_short_help_str(limit)
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    probe = (
+        "import sys\n"
+        "from migrate.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "finally:\n"
+        "    sys.stdout.flush()\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('migrate', 'rich', 'jinja2', 'yaml', 'ruamel', 'kubernetes', 'azure', 'requests'))\n"
+        "    print('LOADED', ' '.join(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "plan" in done.stdout and "Commands:" in done.stdout
+    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    assert not [m for m in loaded if m.startswith("migrate.commands.")], loaded
+    assert not [m for m in loaded if m.split(".")[0] != "migrate"], loaded
+
+
+def test_a_command_still_runs_and_shows_its_own_help(run_cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli("plan", "--help")
+    assert code == 0 and "--issuer" in out
+    code, _, err = run_cli("no-such-command")
+    assert code != 0 and "no-such-command" in err
