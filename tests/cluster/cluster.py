@@ -110,32 +110,39 @@ class RealCluster:
         mic.reconcile(self.admin)
 
     def _settled(self) -> bool:
+        """True once settled; else raises NotSettled naming the first workload still moving
+        (wait_for reports the last one when time runs out)."""
         for deployment in self.admin.list("apps/v1", "Deployment"):
             if not deployment_done(deployment):
-                return False
+                raise NotSettled(f"Deployment {_key(deployment)}: {deployment.get('status')}")
         for sts in self.admin.list("apps/v1", "StatefulSet"):
             status, want = sts.get("status") or {}, sts["spec"].get("replicas", 1)
             if sts["spec"].get("updateStrategy", {}).get("type") == "OnDelete":
                 continue
-            if status.get("observedGeneration", 0) < sts["metadata"]["generation"]:
-                return False
-            if status.get("updatedReplicas", 0) != want or status.get("readyReplicas", 0) != want:
-                return False
-            if status.get("currentRevision") != status.get("updateRevision"):
-                return False
+            moving = (
+                status.get("observedGeneration", 0) < sts["metadata"]["generation"]
+                or status.get("updatedReplicas", 0) != want
+                or status.get("readyReplicas", 0) != want
+                or status.get("currentRevision") != status.get("updateRevision")
+            )
+            if moving:
+                raise NotSettled(f"StatefulSet {_key(sts)}: {status}")
         for ds in self.admin.list("apps/v1", "DaemonSet"):
             status = ds.get("status") or {}
-            if status.get("observedGeneration", 0) < ds["metadata"]["generation"]:
-                return False
             want = status.get("desiredNumberScheduled", -1)
             if (
-                want < 1
+                status.get("observedGeneration", 0) < ds["metadata"]["generation"]
+                or want < 1
                 or status.get("numberReady") != want
                 or status.get("updatedNumberScheduled") != want
             ):
-                return False
-        pods = self.admin.list("v1", "Pod")
-        return not [p for p in pods if p["metadata"].get("deletionTimestamp")]
+                raise NotSettled(f"DaemonSet {_key(ds)}: {status}")
+        terminating = [
+            _key(p) for p in self.admin.list("v1", "Pod") if p["metadata"].get("deletionTimestamp")
+        ]
+        if terminating:
+            raise NotSettled(f"pods terminating: {terminating[:5]}")
+        return True
 
     # -- reading back ----------------------------------------------------------------------
 
@@ -168,6 +175,14 @@ class RealCluster:
 
     def wait(self, what: str, probe: Any, timeout: float = 60.0) -> Any:
         return wait_for(what, probe, timeout, self.plane.processes, 0.5)
+
+
+class NotSettled(Exception):
+    pass
+
+
+def _key(obj: Json) -> str:
+    return f"{obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
 
 
 def deployment_done(deployment: Json) -> bool:

@@ -13,7 +13,11 @@ PI_LABEL = "aadpodidbinding"
 
 
 def reconcile(admin: Admin) -> tuple[int, int]:
-    """Create the missing assignments and delete the stale ones: (created, deleted)."""
+    """Create the missing assignments and delete the stale ones: (created, deleted). Nothing
+    once uninstall has removed the CRDs."""
+    crd = "azureassignedidentities.aadpodidentity.k8s.io"
+    if admin.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd) is None:
+        return 0, 0
     bindings = admin.list(PI, "AzureIdentityBinding")
     wanted: dict[tuple[str, str], Json] = {}
     for pod in admin.list("v1", "Pod", label_selector=PI_LABEL):

@@ -112,10 +112,11 @@ def test_a_plan_made_before_someone_else_changed_an_object_is_refused(
     assert code == 0, err
     saved = tmp_path / "plan.json"
     saved.write_text(out)
-    fingerprints = json.loads(out)
-    assert fingerprints  # made from real resourceVersions
+    fingerprints = json.loads(out)["fingerprints"]  # the real resourceVersions
+    [version] = [v for k, v in fingerprints.items() if k.endswith("Deployment/orders/orders-api")]
     deployment = cluster.admin.get("apps/v1", "Deployment", "orders-api", "orders")
     assert deployment is not None
+    assert version == deployment["metadata"]["resourceVersion"]
     cluster.admin.patch(deployment, {"spec": {"replicas": 2}})  # a new resourceVersion
     code, out, err = cli("apply", str(saved), "--stage", "prepare", "--yes", *azure_args(azure))
     assert code == 1

@@ -13,7 +13,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -31,7 +30,6 @@ func main() {
 }
 
 func run() error {
-	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server")
 	host := flag.String("host", "127.0.0.1", "address the webhook server binds to")
 	port := flag.Int("port", 0, "port the webhook server binds to")
 	certDir := flag.String("cert-dir", "", "directory holding tls.crt and tls.key")
@@ -40,7 +38,7 @@ func run() error {
 	flag.Parse()
 	ctrl.SetLogger(zap.New())
 
-	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	config, err := ctrl.GetConfig() // --kubeconfig, a flag controller-runtime registers
 	if err != nil {
 		return err
 	}
