@@ -13,7 +13,7 @@ from tests.cluster.processes import wait_for
 
 SAMPLE_NAMESPACES = ("orders", "payments", "search", "billing", "reports")
 PI = "aadpodidentity.k8s.io/v1"
-SETTLE_TIMEOUT = 180.0
+SETTLE_TIMEOUT = 300.0
 # compared by state(): what the migration reads and writes (pods, ReplicaSets, Jobs and the
 # AzureAssignedIdentities are the controllers' and MIC's, compared through their owners)
 STATE_KINDS = (
