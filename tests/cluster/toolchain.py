@@ -130,7 +130,10 @@ def ensure(log: object = None) -> Binaries:
     todo = missing()
     if todo:
         names = ", ".join(b.name for b in todo)
-        _say(stream, f"real cluster: building {names} into {cache_root()} (first use: long, an hour on a busy 2-core machine)")
+        _say(
+            stream,
+            f"real cluster: building {names} into {cache_root()} (first use: long, an hour on a busy 2-core machine)",
+        )
     for index, binary in enumerate(todo, 1):
         _say(
             stream,
