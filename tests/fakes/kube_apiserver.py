@@ -102,6 +102,8 @@ from tests.fakes.kube_storage import (
 )
 from tests.fakes.kube_validation import _validate
 
+JWK_SET = "application/jwk-set+json"
+
 # --- the server ------------------------------------------------------------------------------
 
 
@@ -459,6 +461,13 @@ class FakeKubeApiServer:
         if path in documents:
             if request.method != "GET":
                 raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed")
+            if path == "/openid/v1/jwks" and not _accepts(request.accept, JWK_SET):
+                # the real server serves this one representation only (docs/testing.md)
+                raise ApiError(
+                    406,
+                    "NotAcceptable",
+                    f"406: Not Acceptable\n\nAvailable representations: {JWK_SET}",
+                )
             return _json_reply(200, documents[path]())
         parts = [unquote(part) for part in path.strip("/").split("/")]
         if parts[0] == "apis" and len(parts) == 2:
@@ -919,3 +928,11 @@ def _list_item(resource: Resource, obj: Object) -> Object:
     if resource.custom:
         return _as_version(resource, obj)
     return {key: value for key, value in obj.items() if key not in ("kind", "apiVersion")}
+
+
+def _accepts(accept: str, media_type: str) -> bool:
+    """Whether an Accept header admits `media_type` (no header: anything)."""
+    if not accept:
+        return True
+    kinds = {part.split(";")[0].strip() for part in accept.split(",")}
+    return bool(kinds & {media_type, "*/*", media_type.split("/")[0] + "/*"})

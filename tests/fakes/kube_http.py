@@ -48,6 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
             content_type=self.headers.get("Content-Type") or "",
             user_agent=self.headers.get("User-Agent") or "",
+            accept=self.headers.get("Accept") or "",
         )
         assert isinstance(self.server, _HttpServer)
         reply = self.server.fake.handle(request)

@@ -22,6 +22,7 @@ from tests.fakes.kube_selectors import (
 # --- validation ------------------------------------------------------------------------------
 
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+API_APPROVED = "api-approved.kubernetes.io"
 _DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*")
 _LABEL_NAME = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _STRING_MAPS = (
@@ -132,3 +133,15 @@ def _validate_crd(resource: Resource, crd: Object) -> None:
         )
     if not spec.get("versions"):
         raise _invalid(resource, name, "spec.versions", "Required value")
+    group = spec["group"]
+    protected = group in ("k8s.io", "kubernetes.io") or group.endswith(
+        (".k8s.io", ".kubernetes.io")
+    )
+    if protected and not (crd["metadata"].get("annotations") or {}).get(API_APPROVED):
+        raise _invalid(
+            resource,
+            name,
+            f"metadata.annotations[{API_APPROVED}]",
+            f'Required value: protected groups must have approval annotation "{API_APPROVED}", '
+            "see https://github.com/kubernetes/enhancements/pull/1111",
+        )

@@ -198,6 +198,48 @@ def test_openid_documents_publish_the_issuer_and_keys(kube: FakeKubeApiServer) -
         assert json.load(response) == kube.jwks()
 
 
+def test_the_jwks_is_served_as_a_jwk_set_only(kube: FakeKubeApiServer) -> None:
+    """As the real API server: Accept: application/json gets 406 (docs/testing.md)."""
+    url = f"{kube.url}/openid/v1/jwks"
+    jwk_set = urllib.request.Request(url, headers={"Accept": "application/jwk-set+json"})
+    with urllib.request.urlopen(jwk_set) as response:
+        assert json.load(response) == kube.jwks()
+    plain_json = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(plain_json)
+    assert refused.value.code == 406
+
+
+def crd(group: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}", "annotations": annotations or {}},
+        "spec": {
+            "group": group,
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [{"name": "v1", "served": True, "storage": True}],
+        },
+    }
+
+
+def test_a_crd_in_a_protected_group_needs_the_approval_annotation(
+    kube: FakeKubeApiServer, api: client.ApiClient
+) -> None:
+    """*.k8s.io and *.kubernetes.io groups need api-approved.kubernetes.io, as on a real
+    server (which refused the project's own Pod Identity CRDs before they carried it)."""
+    crds = client.ApiextensionsV1Api(api)
+    with pytest.raises(client.ApiException) as refused:
+        crds.create_custom_resource_definition(crd(PI_GROUP))
+    assert refused.value.status == 422
+    assert "metadata.annotations[api-approved.kubernetes.io]: Required value" in refused.value.body
+    crds.create_custom_resource_definition(
+        crd(PI_GROUP, {"api-approved.kubernetes.io": "unapproved"})
+    )
+    crds.create_custom_resource_definition(crd("secrets-store.csi.x-k8s.io"))  # not protected
+
+
 # --- reads, writes, conflicts ----------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ def verb(request: RecordedRequest) -> tuple[str, str, str]:
     if rest[0] == "namespaces" and len(rest) > 2:
         rest = rest[2:]
     plural, named = rest[0], len(rest) > 1
+    if len(rest) > 2:  # a subresource: RBAC names it "serviceaccounts/token"
+        plural = f"{plural}/{rest[2]}"
     method = {
         "GET": "get" if named else "list",
         "POST": "create",
@@ -71,8 +73,16 @@ def test_read_role_covers_plan_and_status_and_apply_role_covers_every_stage_and_
         assert denied(fake.requests, "wi-migrate-read") == set()
         fake.clear_requests()
         for stage in ("prepare", "switch", "retire"):
+            token_check = ["--token-check"] if stage == "switch" else []
             code, _, err = run_cli(
-                "apply", "--stage", stage, "--yes", *kube, *journal, *azure_args(azure)
+                "apply",
+                "--stage",
+                stage,
+                "--yes",
+                *token_check,
+                *kube,
+                *journal,
+                *azure_args(azure),
             )
             assert code == 0, err
             rollout(fake)
@@ -95,6 +105,7 @@ def test_read_role_covers_plan_and_status_and_apply_role_covers_every_stage_and_
             ("aadpodidentity.k8s.io", "azureidentities", "create"),
             ("apps", "deployments", "patch"),
             ("", "nodes", "list"),
+            ("", "serviceaccounts/token", "create"),
         } <= used
 
 
