@@ -43,6 +43,7 @@ class _Request:
     body: bytes
     content_type: str
     user_agent: str
+    authorization: str = ""
 
     @property
     def dry_run(self) -> bool:

@@ -68,6 +68,7 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
         "markdown/report.md.j2",
     ):
         assert f"migrate/templates/{template}" in names
+    assert "migrate/model/plan.schema.json" in names  # the published plan format
     site = tmp_path / "site"
     run(
         sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)
