@@ -32,6 +32,7 @@ def prepare_azure(
     on_result: OnResult | None = None,
 ) -> AzurePrepared:
     """Everything the prepare stage needs in Azure. A dry run (`write=False`) only reads."""
+    context.sign_in()
     stage = plan.stage(PREPARE)
     new = [a for a in stage if isinstance(a, CreateManagedIdentity)]
     outcomes = ensure_identities(new, context, write=write, location=location, on_result=on_result)

@@ -37,6 +37,9 @@ Progress = Callable[[int, int, Result], None]
 class Credentials:
     """The Azure side of the prepare stage (migrate.azure): ensure and check credentials."""
 
+    def sign_in(self) -> None:
+        """Fail now if Azure cannot be reached (before the stage writes or gates on it)."""
+
     def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
         """Identities and federated credentials of the plan's prepare stage; the plan comes
         back with the client ids of identities created for service principals bound in."""
@@ -95,6 +98,8 @@ def _run(
     credentials: Credentials | None,
     progress: Progress | None,
 ) -> Outcome:
+    if credentials is not None and _reads_azure(options):
+        credentials.sign_in()  # Azure first: before the journal or any object is written
     plan, actions, notes = stage_plan(connection, journal, settings, options, credentials)
     outcome = Outcome(plan, actions, notes=notes)
     if not options.write:
@@ -154,6 +159,15 @@ def stage_plan(
     if options.write:
         journal.start(options.stage, plans.to_document(plan))
     return plan, actions, notes
+
+
+def _reads_azure(options: Options) -> bool:
+    """prepare writes to Azure; switch's gates read it (without --yes too) unless skipped."""
+    if options.stage == "prepare":
+        return options.write
+    if options.stage == "switch":
+        return options.token_check or "credentials" not in options.skip_gates
+    return False
 
 
 def _token_gate(connection: Connection, plan: Plan, credentials: Credentials | None) -> gates.Gate:

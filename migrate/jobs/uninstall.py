@@ -43,6 +43,8 @@ def run(
     azure: AzureContext | None = None,
 ) -> Outcome:
     """The stage, then the node-pool check: through Azure with `azure`, else a reminder."""
+    if azure is not None:
+        azure.sign_in()  # before the stage deletes anything
     try:
         outcome, inventory = _run(connection, journal, settings, options, helm_command, echo)
         used = node_pools.used_identities(inventory, journal)

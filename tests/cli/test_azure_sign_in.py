@@ -4,7 +4,11 @@ the credential chain tried and what to run, exit 4, never a dump of SDK output."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +72,22 @@ def test_no_credential_at_all_is_one_message(
     assert_one_sign_in_message(code, out, err)
     assert azure.requests() == []
     assert writes(kube) == []
+
+
+def test_as_a_program_the_sdk_logs_nothing(
+    azure: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside pytest no logging handler is configured: azure-identity's WARNING per failed
+    attempt would reach stderr through Python's last-resort handler."""
+    azure.inject("POST", TOKEN_PATH, status=401, times=None)
+    program = Path(sys.executable).with_name("wi-migrate")
+    done = subprocess.run(
+        [str(program), *COMMANDS["credentials"], *azure_args(azure)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ),
+    )
+    assert done.returncode == EXIT_NOT_SIGNED_IN, done.stderr
+    assert len(done.stderr.splitlines()) == 2, done.stderr  # the error and its hint
+    assert "WARNING" not in done.stderr and done.stdout == ""
