@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from migrate.errors import UserError
-from migrate.kubeapi.client import ApiFailure, Connection
+from migrate.kubeapi.client import IN_CLUSTER, ApiFailure, Connection
 from migrate.kubeapi.errors import failure
 from migrate.model import plan as plans
 from migrate.model.inventory import Finding, ObjectRef, Workload
@@ -30,6 +30,7 @@ from migrate.write.live import gates
 from migrate.write.live.journal import Journal
 from migrate.write.live.steps import Result, Steps
 
+CLUSTER_SOURCE = "cluster:"  # how a cluster plan's source begins (read.cluster)
 AZURE_ACTIONS = (CreateFederatedCredential, CreateManagedIdentity)
 Progress = Callable[[int, int, Result], None]
 
@@ -98,6 +99,8 @@ def _run(
     credentials: Credentials | None,
     progress: Progress | None,
 ) -> Outcome:
+    if options.saved_plan is not None:
+        check_made_here(options.saved_plan, connection)
     if credentials is not None and _reads_azure(options):
         credentials.sign_in()  # Azure first: before the journal or any object is written
     plan, actions, notes = stage_plan(connection, journal, settings, options, credentials)
@@ -211,4 +214,28 @@ def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:
             f"the saved plan is stale: {len(changed)} object(s) changed since it was made "
             f"({shown})",
             "make a new plan (wi-migrate plan --cluster -o json > plan.json) and review it",
+        )
+
+
+def check_made_here(saved: Plan, connection: Connection) -> None:
+    """A saved plan runs only on the cluster it was made from, like a Terraform plan on its
+    workspace: not a repo's plan, not another cluster's (told apart by kube-system's uid, since
+    two kubeconfigs may give different clusters one context name)."""
+    replan = (
+        f"plan this cluster and review the plan: wi-migrate plan --cluster "
+        f"{'' if connection.name == IN_CLUSTER else f'--context {connection.name} '}"
+        "-o json > plan.json"
+    )
+    if not saved.source.startswith(CLUSTER_SOURCE):
+        raise UserError(
+            f"the saved plan was made from {saved.source or 'no source'}, not from cluster "
+            f"{connection.name}: apply runs a plan of the cluster it changes",
+            f"{replan} (a repo's plan is for wi-migrate rewrite or render)",
+        )
+    here = cluster.cluster_id(connection)
+    if saved.cluster_id and here and saved.cluster_id != here:
+        raise UserError(
+            f"the saved plan was made on another cluster ({saved.source}, kube-system uid "
+            f"{saved.cluster_id}) than cluster {connection.name} (kube-system uid {here})",
+            replan,
         )
