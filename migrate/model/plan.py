@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from migrate.errors import UserError
-from migrate.model import codec
+from migrate.model import codec, schema
 from migrate.model.inventory import FIC_AUDIENCE, Finding, ObjectRef, Origin, Pairs
 from migrate.model.stages import ALL
 
@@ -242,6 +242,7 @@ def from_document(doc: Any, where: str = "plan") -> Plan:
             f"{where}: apiVersion {doc.get('apiVersion')!r} is not {API_VERSION!r}",
             "re-create the plan with this version of wi-migrate",
         )
+    schema.check(doc, where)
     try:
         actions = []
         for i, raw in enumerate(doc.get("actions") or []):

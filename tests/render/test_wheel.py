@@ -23,6 +23,8 @@ from migrate.model.plan import Settings
 
 assert Path(migrate.__file__).is_relative_to(Path(sys.argv[1])), migrate.__file__
 assert migrate.write.jinja.shipped_templates().is_relative_to(Path(sys.argv[1]))
+from migrate.model import schema
+assert '"MigrationPlan"' in schema.text()  # the published plan format, read from the wheel
 plan = plan_manifests([sys.argv[2]], Settings(issuer="https://issuer.example/", cluster_name="c"))
 files = targets.render(plan, list(targets.TARGETS), "all", targets.environment())
 outside = [n for n, m in sys.modules.items() if n.startswith("migrate") and
