@@ -34,11 +34,16 @@ def check(credential: Any, scope: str) -> None:
     try:
         credential.get_token(scope)
     except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
-        raise UserError(
-            f"not signed in to Azure: tried {chain(credential)}: {reasons(error)}",
-            HINT,
-            EXIT_NOT_SIGNED_IN,
-        ) from None
+        raise not_signed_in(error, credential) from None
+
+
+def not_signed_in(error: Exception, credential: Any = None) -> UserError:
+    """The one message for a credential that gave no token (exit 4)."""
+    return UserError(
+        f"not signed in to Azure: tried {chain(credential)}: {reasons(error)}",
+        HINT,
+        EXIT_NOT_SIGNED_IN,
+    )
 
 
 def chain(credential: Any) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
@@ -40,14 +39,6 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-
-
-@pytest.fixture
-def kube() -> Iterator[FakeKubeApiServer]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        yield server
-        assert server.internal_errors == []
 
 
 @pytest.fixture

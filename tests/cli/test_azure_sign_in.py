@@ -18,6 +18,8 @@ from tests.conftest import SAMPLE
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
 EXIT_NOT_SIGNED_IN = 4
 TOKEN_PATH = r"/oauth2/v2\.0/token$"
 

@@ -15,6 +15,8 @@ from tests.conftest import SAMPLE
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
 API_VERSION = "wi-migrate/v1"
 
 

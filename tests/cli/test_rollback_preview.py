@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.cli.conftest import TEAMS, azure_args, writes
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
 
 
 def switched(live: Any, azure: FakeAzure) -> None:

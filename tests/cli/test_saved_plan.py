@@ -14,6 +14,8 @@ from tests.conftest import SAMPLE
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
 
 def test_gates_and_stages_use_the_saved_plans_settings(
     kube: FakeKubeApiServer, azure: FakeAzure, live: Any, tmp_path: Path

@@ -14,6 +14,8 @@ import pytest
 from tests.cli.conftest import SAMPLE_ISSUER, document
 from tests.conftest import SAMPLE
 
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
 
 def settings_of(run_cli: Any, *args: str) -> dict[str, Any]:
     code, out, err = run_cli("plan", *args, "-o", "json")
