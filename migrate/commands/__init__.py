@@ -10,6 +10,8 @@ import importlib
 
 import click
 
+from migrate.commands import settings_sources
+
 COMMANDS = (
     "plan",
     "rewrite",
@@ -27,5 +29,5 @@ def all_commands() -> list[click.Command]:
     for name in COMMANDS:
         command = importlib.import_module(f"{__name__}.{name}").command
         assert isinstance(command, click.Command), name
-        found.append(command)
+        found.append(settings_sources.share(command))
     return found
