@@ -226,16 +226,16 @@ def check_made_here(saved: Plan, connection: Connection) -> None:
         f"{'' if connection.name == IN_CLUSTER else f'--context {connection.name} '}"
         "-o json > plan.json"
     )
-    if not saved.source.startswith(CLUSTER_SOURCE):
+    if not (len(saved.source) == 1 and saved.source[0].startswith(CLUSTER_SOURCE)):
         raise UserError(
-            f"the saved plan was made from {saved.source or 'no source'}, not from cluster "
+            f"the saved plan was made from {saved.shown_source}, not from cluster "
             f"{connection.name}: apply runs a plan of the cluster it changes",
             f"{replan} (a repo's plan is for wi-migrate rewrite or render)",
         )
     here = cluster.cluster_id(connection)
     if saved.cluster_id and here and saved.cluster_id != here:
         raise UserError(
-            f"the saved plan was made on another cluster ({saved.source}, kube-system uid "
+            f"the saved plan was made on another cluster ({saved.shown_source}, kube-system uid "
             f"{saved.cluster_id}) than cluster {connection.name} (kube-system uid {here})",
             replan,
         )

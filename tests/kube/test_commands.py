@@ -248,16 +248,16 @@ def test_switch_retire_status_and_rollback(
     code, out, _ = cli("status")
     assert code == 0
     assert "prepare    done, 10 object(s) journaled" in out
-    assert "switch     done, 25 object(s) journaled; 0 action(s) left" in out
+    assert "switch     done, 25 object(s) journaled; 0 left in the cluster" in out
     assert "workload identity webhook: azure-wi-webhook-mutating-webhook-configuration" in out
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == EXIT_STOPPED and "not mutated" in err
     rollout(kube)
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == 0, err
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 1 and "roll back retire first" in err
-    code, _, err = cli("rollback", "--stage", "retire")
+    code, _, err = cli("rollback", "--stage", "retire", "--yes")
     assert code == 0 and "rollback retire: 35 object(s) restored" in err
     assert len(kube.objects("AzureIdentityBinding")) == 5
 

@@ -20,9 +20,13 @@ SERVER_SET = (
     *("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"),
 )
 Report = Callable[[str], None]
+DONE = {"delete": "deleted", "re-create": "re-created", "restore": "restored"}
 
 
-def rollback(connection: Connection, journal: Journal, stage: str, report: Report) -> int:
+def rollback(
+    connection: Connection, journal: Journal, stage: str, report: Report, write: bool = True
+) -> list[str]:
+    """The refs restored (or, without `write`, that would be: nothing is written then)."""
     log = journal.stages.get(stage)
     if log is None or not log.entries:
         raise UserError(
@@ -37,16 +41,18 @@ def rollback(connection: Connection, journal: Journal, stage: str, report: Repor
         )
     if stage == UNINSTALL:
         raise UserError("uninstall cannot be rolled back", "re-install Pod Identity by hand")
-    changed = 0
+    restored = []
     try:
         for entry in reversed(list(log.entries.values())):
-            if _restore(connection, entry.ref, entry.before):
-                changed += 1
-                report(f"restored {entry.ref}")
-        journal.finish(stage, "rolled-back")
+            change = _restore(connection, entry.ref, entry.before, write)
+            if change:
+                restored.append(entry.ref)
+                report(f"{DONE[change]} {entry.ref}" if write else f"would {change} {entry.ref}")
+        if write:
+            journal.finish(stage, "rolled-back")
     except ApiFailure as e:
         raise failure(e, f"rolling back the {stage} stage") from None
-    return changed
+    return restored
 
 
 def _active(journal: Journal, stage: str) -> bool:
@@ -54,7 +60,8 @@ def _active(journal: Journal, stage: str) -> bool:
     return log is not None and bool(log.entries) and log.status != "rolled-back"
 
 
-def _restore(connection: Connection, ref: str, before: Object | None) -> bool:
+def _restore(connection: Connection, ref: str, before: Object | None, write: bool) -> str:
+    """What restoring ref takes ("" when it is as it was), done only when `write`."""
     kind_name, *rest = ref.split("/")
     namespace, name = (rest[0], rest[1]) if len(rest) == 2 else ("", rest[0])
     target = kind(kind_name)
@@ -62,26 +69,29 @@ def _restore(connection: Connection, ref: str, before: Object | None) -> bool:
     current = connection.get(path)
     if before is None:
         if current is None:
-            return False
-        try:
-            connection.call("DELETE", path, body={})
-        except ApiFailure as e:
-            if e.status != 404:
-                raise
-        return True
+            return ""
+        if write:
+            try:
+                connection.call("DELETE", path, body={})
+            except ApiFailure as e:
+                if e.status != 404:
+                    raise
+        return "delete"  # the stage created it
     wanted = _recreatable(before)
     if current is None:
-        try:
-            connection.call("POST", target.path(namespace), body=wanted)
-        except ApiFailure as e:
-            if e.status != 409:  # created by a retried request that did arrive
-                raise
-        return True
+        if write:
+            try:
+                connection.call("POST", target.path(namespace), body=wanted)
+            except ApiFailure as e:
+                if e.status != 409:  # created by a retried request that did arrive
+                    raise
+        return "re-create"
     if _same(current, wanted):
-        return False
-    wanted["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-    connection.call("PUT", path, body=wanted)
-    return True
+        return ""
+    if write:
+        wanted["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        connection.call("PUT", path, body=wanted)
+    return "restore"
 
 
 def _recreatable(obj: Object) -> Object:
