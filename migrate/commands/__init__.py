@@ -21,6 +21,7 @@ COMMANDS = (
     "rollback",
     "credentials",
     "verify",
+    "completion",
 )
 
 

@@ -47,7 +47,7 @@ def envvar(param: click.Parameter) -> str:
 def share(command: click.Command) -> click.Command:
     """Give `command` --config, its settings their WI_MIGRATE_ variable, and resolve them (flag,
     environment, file, default; then a saved plan's) before each run. Idempotent."""
-    if any(p.name == "config" for p in command.params):
+    if any(p.name == "config" for p in command.params) or not _settings(command):
         return command
     for param in _settings(command):
         own = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
