@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -11,12 +12,20 @@ import click
 
 from migrate.azure import errors as azure_errors
 from migrate.commands import LazyGroup
-from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, REPORT_URL, UserError
+from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, REPORT_URL, UserError
 from migrate.kubeapi import errors as kube_errors
 
 
+class Group(LazyGroup):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # here, before click's own handler turns it into exit 1
+            return _reader_gone()
+
+
 @click.group(
-    cls=LazyGroup,
+    cls=Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="wi-migrate")
@@ -26,8 +35,8 @@ def group() -> None:
     Start with `wi-migrate plan PATH`: a dry-run plan of every change, by stage
     (prepare, switch, retire, uninstall). Exit codes: 0 ok, 1 errors (and
     `rewrite --check` with changes), 2 changes needed (`plan --exit-code`), 3 a live
-    stage stopped (re-run to resume), 70 a bug in wi-migrate (please report it),
-    130 interrupted.
+    stage stopped (re-run to resume), 4 not signed in to Azure, 70 a bug in
+    wi-migrate (please report it), 130 interrupted.
     """
 
 
@@ -51,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
             return _user_error(known)
         return _internal_error(e)
     return result if isinstance(result, int) else 0
+
+
+def _reader_gone() -> int:
+    """stdout's reader left (`wi-migrate plan | head`): nothing to say. stdout is pointed at
+    /dev/null so that the interpreter's flush at exit does not fail on the pipe again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
 
 
 def _user_error(e: UserError) -> int:

@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # error findings, bad input, a failed write
 EXIT_CHANGES = 2  # --exit-code / --check: changes are needed
 EXIT_STOPPED = 3  # a gate or an outside system stopped a live stage; re-run to resume
+EXIT_NOT_SIGNED_IN = 4  # Azure gave no token: sign in (az login, or the environment) first
 EXIT_INTERNAL = 70  # a bug in wi-migrate (EX_SOFTWARE): please report it
 EXIT_INTERRUPTED = 130
 

@@ -61,6 +61,17 @@ class AzureContext:
     retries: Retries = field(default_factory=Retries)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    _signed_in: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    def sign_in(self) -> None:
+        """One token for ARM, once: the first thing any use of Azure does, so that a command
+        fails fast (exit 4, what to run) before it reads or writes anything else."""
+        if self._signed_in.is_set():
+            return
+        from migrate.azure import sign_in
+
+        sign_in.check(self.credential, self.endpoints.arm_scope)
+        self._signed_in.set()
 
     def msi(self, subscription: str = "") -> Any:
         """A ManagedServiceIdentityClient for `subscription` (default: the context's)."""
@@ -83,6 +94,7 @@ class AzureContext:
             client.close()
 
     def _client(self, kind: str, subscription: str) -> Any:
+        self.sign_in()
         key = (kind, subscription or self.subscription)
         with self._lock:
             if key not in self._clients:
@@ -103,6 +115,9 @@ def connect(
     Azure CLI, ...) pointed at the cloud's authority. No request is made until a client is used."""
     from azure.identity import DefaultAzureCredential
 
+    from migrate.azure.sign_in import quiet_sdk_logging
+
+    quiet_sdk_logging()
     where = endpoints(cloud, arm_endpoint, authority)
     credential = DefaultAzureCredential(
         authority=where.authority,

@@ -16,11 +16,9 @@ def translate(error: BaseException) -> UserError | None:
     if not isinstance(error, AzureError):
         return None
     if isinstance(error, ClientAuthenticationError):
-        return UserError(
-            "not signed in to Azure: no credential in the chain could get a token",
-            "run az login, or set AZURE_CLIENT_ID/AZURE_TENANT_ID with AZURE_CLIENT_SECRET "
-            "(service principal) or AZURE_FEDERATED_TOKEN_FILE (workload identity in CI)",
-        )
+        from migrate.azure.sign_in import not_signed_in
+
+        return not_signed_in(error)
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
     if isinstance(error, HttpResponseError) and error.status_code in (401, 403):
         return UserError(

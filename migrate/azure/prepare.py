@@ -34,6 +34,7 @@ def prepare_azure(
 ) -> AzurePrepared:
     """Everything the prepare stage needs in Azure. A dry run (`write=False`) only reads."""
     refuse_invalid_credentials(plan, "create federated credentials")
+    context.sign_in()
     stage = plan.stage(PREPARE)
     new = [a for a in stage if isinstance(a, CreateManagedIdentity)]
     outcomes = ensure_identities(new, context, write=write, location=location, on_result=on_result)

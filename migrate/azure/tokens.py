@@ -87,6 +87,7 @@ def verify_tokens(
     on_check: Callable[[TokenCheck], None] | None = None,
 ) -> list[TokenCheck]:
     """A token check for every planned ServiceAccount and identity, in parallel."""
+    context.sign_in()  # before the first TokenRequest: fail fast when Azure is out of reach
 
     def one(pair: tuple[ObjectRef, ManagedIdentity]) -> TokenCheck:
         checked = check_token(pair[0], pair[1], tokens, context, tenant_id=tenant_id, probe=probe)

@@ -19,6 +19,7 @@ COMMANDS = (
     "rollback",
     "credentials",
     "verify",
+    "completion",
 )
 
 
@@ -30,19 +31,24 @@ SUMMARIES = {
     "rewrite": "Rewrite the manifests in PATH for one migration stage, with minimal diffs.",
     "render": "Render the plan of SOURCE_OR_PLAN (manifests, or a saved plan.json) as files.",
     "apply": "Run STAGE of the live migration (prepare, switch, retire, uninstall).",
-    "status": "Show each stage: journaled (done / running / rolled back) and what is left to do.",
+    "status": "Show each stage: journaled (done / running / rolled back) and what is left to do, "
+    "in the cluster and (with --check-azure) in Azure.",
     "rollback": "Undo what STAGE changed, from its journal, in reverse order.",
     "credentials": "Create the federated credentials (and the identities replacing service "
     "principals) that the plan of SOURCE_OR_PLAN needs.",
     "verify": "For each ServiceAccount the plan of SOURCE_OR_PLAN federates: a Kubernetes "
     "TokenRequest (audience api://AzureADTokenExchange), then the exchange at Entra.",
+    "completion": "Print the completion script for SHELL (commands, options, choices such as "
+    "--stage).",
 }
 
 
 def load(name: str) -> click.Command:
+    from migrate.commands import settings_sources  # not for --help: it reads no settings
+
     command = importlib.import_module(f"{__name__}.{name}").command
     assert isinstance(command, click.Command), name
-    return command
+    return settings_sources.share(command)
 
 
 def all_commands() -> list[click.Command]:

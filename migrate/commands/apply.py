@@ -49,6 +49,14 @@ from migrate.model.stages import ORDER
     "VM scale sets (read-only; needs Microsoft.Compute/virtualMachineScaleSets/read).",
 )
 @click.option("--location", default="", metavar="REGION", help="Region of new identities.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or an ApplyResult document on stdout (progress stays on stderr).",
+)
 @cluster_options
 @journal_options
 @azure_options
@@ -69,6 +77,7 @@ def command(
     state_dir: str,
     journal_namespace: str,
     location: str,
+    output: str,
     **options: Any,
 ) -> int:
     """Run STAGE of the live migration (prepare, switch, retire, uninstall).
@@ -97,9 +106,18 @@ def command(
         check_node_pools,
         location,
     )
-    outcome = run_stage(run, lambda: azure_context(**options), _echo, _note, _progress)
+    echo = _echo if output == "text" else _note
+    outcome = run_stage(run, lambda: azure_context(**options), echo, _note, _progress)
     for note in outcome.notes:
         click.echo(note, err=True)
+    if output == "json":
+        click.echo(_document(outcome, stage, writeback), nl=False)
+        statuses = (
+            (r.status for r in outcome.results)
+            if writeback.writes
+            else ("pending" for _ in outcome.actions)
+        )
+        return Tally.of(statuses).exit_code(writeback, changes_exit=exit_code)
     for finding in outcome.findings:
         click.echo(f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}")
     if not writeback.writes:
@@ -127,3 +145,25 @@ def _echo(text: str) -> None:
 
 def _note(text: str) -> None:
     click.echo(text, err=True)
+
+
+def _document(outcome: Any, stage: str, writeback: WriteBack) -> str:
+    from migrate.model import codec, reports
+    from migrate.model import plan as plans
+
+    return reports.dumps(
+        "ApplyResult",
+        stage=stage,
+        write=writeback.writes,
+        serverDryRun=writeback is WriteBack.SERVER_DRY_RUN,
+        actions=[
+            {"stage": a.stage, "type": plans.action_name(a), "target": target_of(a)}
+            for a in outcome.actions
+        ],
+        results=[
+            {"stage": r.stage, "target": r.target, "status": r.status, "message": r.message}
+            for r in outcome.results
+        ],
+        findings=[codec.dump(f) for f in outcome.findings],
+        notes=list(outcome.notes),
+    )

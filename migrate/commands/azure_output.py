@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -65,14 +62,3 @@ def checks_table(checks: Sequence[TokenCheck], console: Console) -> None:
     console.print(table)
     passed = sum(c.status == "passed" for c in checks)
     console.print(f"token checks: {passed} of {len(checks)} passed")
-
-
-def as_json(**parts: Any) -> str:
-    def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    return json.dumps({k: plain(v) for k, v in parts.items()}, indent=2) + "\n"

@@ -22,6 +22,7 @@ from migrate.commands.options import (
 from migrate.errors import UserError
 from migrate.jobs.plan import load_checked, plan_or_load
 from migrate.model import plan as plans
+from migrate.model import reports
 from migrate.model.outcomes import WriteBack
 from migrate.model.plan import Plan, Settings
 from migrate.model.stages import PREPARE
@@ -75,7 +76,7 @@ def command(
     """
     from migrate.azure import issuer as issuers
     from migrate.azure.prepare import prepare_azure
-    from migrate.commands.azure_output import as_json, results_table
+    from migrate.commands.azure_output import results_table
 
     object_ids = _object_ids(sp_object_id)
     wanted = settings(**options)
@@ -113,7 +114,8 @@ def command(
     results = prepared.results
     if output == "json":
         click.echo(
-            as_json(
+            reports.dumps(
+                "CredentialsResult",
                 write=yes,
                 issuer=plan.settings.issuer,
                 cluster=cluster,

@@ -9,7 +9,7 @@ import click
 from migrate.commands.options import planning_options, settings
 from migrate.errors import UserError
 from migrate.jobs.plan import plan_or_load
-from migrate.model import stages
+from migrate.model import reports, stages
 from migrate.model.outcomes import CHANGED, UNCHANGED, Tally, WriteBack
 from migrate.model.plan import Plan
 from migrate.write import render as targets
@@ -34,11 +34,20 @@ from migrate.write.render import kubevalidate, output
     help="What to render (repeatable): " + ", ".join(targets.TARGETS) + ", or all (default).",
 )
 @click.option(
-    "-o",
+    "-d",
     "--output-dir",
     required=True,
     metavar="OUTDIR",
     help="Folder to write OUTDIR/<target>/<stage>/...; files are written only when they change.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What was written: text lines on stderr, or a RenderResult document on stdout.",
 )
 @click.option(
     "--templates",
@@ -59,6 +68,7 @@ def command(
     stage: str,
     target_names: tuple[str, ...],
     output_dir: str,
+    output_format: str,
     templates: str | None,
     kube_version: str | None,
     force: bool,
@@ -76,9 +86,16 @@ def command(
     _validate(rendered, kube_version)
     written = output.write(output_dir, rendered)
     tally = Tally.of(CHANGED if w.changed else UNCHANGED for w in written)
-    for w in written:
-        if w.changed:
-            click.echo(f"wrote {w.path}", err=True)
+    if output_format == "json":
+        files = [
+            {"path": r.path, "status": "written" if w.changed else "unchanged"}
+            for r, w in zip(rendered, written, strict=True)
+        ]
+        click.echo(reports.dumps("RenderResult", outputDir=output_dir, files=files), nl=False)
+    else:
+        for w in written:
+            if w.changed:
+                click.echo(f"wrote {w.path}", err=True)
     click.echo(f"{output_dir}: wrote {tally[CHANGED]}, unchanged {tally[UNCHANGED]}", err=True)
     return tally.exit_code(WriteBack.WRITE)
 

@@ -1,4 +1,4 @@
-"""wi-migrate rollback: undo a live stage exactly, from its journal."""
+"""wi-migrate rollback: undo a live stage exactly, from its journal (a preview without --yes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import click
 
 from migrate.commands.options import cluster_options, journal_options
 from migrate.errors import EXIT_OK
+from migrate.model import reports
+from migrate.model.outcomes import WriteBack
 from migrate.model.stages import REVERSIBLE
 
 
@@ -16,10 +18,25 @@ from migrate.model.stages import REVERSIBLE
     required=True,
     help="The stage to undo (later stages first).",
 )
+@click.option("--yes", is_flag=True, help="Write. Without it, print what would be restored.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text lines, or a RollbackResult document on stdout.",
+)
 @cluster_options
 @journal_options
 def command(
-    stage: str, kubeconfig: str, kube_context: str, state_dir: str, journal_namespace: str
+    stage: str,
+    yes: bool,
+    output: str,
+    kubeconfig: str,
+    kube_context: str,
+    state_dir: str,
+    journal_namespace: str,
 ) -> int:
     """Undo what STAGE changed, from its journal, in reverse order.
 
@@ -27,23 +44,44 @@ def command(
     stays); a field someone changed since stops the rollback before any write. Deleted
     Pod Identity objects are re-created, ServiceAccounts the stage created are deleted.
     Federated credentials in Azure are left in place (they grant nothing without a
-    ServiceAccount using them). Holds the lease, like apply --yes.
+    ServiceAccount using them). Holds the lease, like apply --yes. Without --yes nothing is
+    written: each object that would be restored is printed.
     """
     from migrate.kubeapi.client import Connection
     from migrate.write.live import lease
     from migrate.write.live.journal import Journal
     from migrate.write.live.rollback import rollback
 
+    writeback = WriteBack.of(yes=yes)
+    lines: list[str] = []
     connection = Connection.connect(kube_context, kubeconfig)
     try:
-        with lease.held(connection, journal_namespace) as held:
+        with lease.held(connection, journal_namespace, writeback.writes) as held:
             journal = Journal.in_state(connection, journal_namespace, state_dir).load()
-            assert held is not None
-            journal.guard = held.check
-            for note in held.notes:
-                click.echo(note, err=True)
-            changed = rollback(connection, journal, stage, lambda line: click.echo(line, err=True))
+            if held is not None:
+                journal.guard = held.check
+                for note in held.notes:
+                    click.echo(note, err=True)
+            restored = rollback(connection, journal, stage, lines.append, write=writeback.writes)
     finally:
         connection.close()
-    click.echo(f"rollback {stage}: {changed} object(s) restored", err=True)
+    if output == "json":
+        body = {
+            "stage": stage,
+            "write": writeback.writes,
+            "restores": lines,
+            "restored": len(restored),
+        }
+        click.echo(reports.dumps("RollbackResult", **body), nl=False)
+    else:
+        for line in lines:
+            click.echo(line, err=writeback.writes)  # a preview is the output; a restore, progress
+    if not writeback.writes:
+        click.echo(
+            f"rollback {stage}: {len(restored)} object(s) would be restored; run again with "
+            "--yes to restore them",
+            err=True,
+        )
+        return EXIT_OK
+    click.echo(f"rollback {stage}: {len(restored)} object(s) restored", err=True)
     return EXIT_OK

@@ -16,6 +16,7 @@ from migrate.commands.options import (
 )
 from migrate.errors import EXIT_ERROR, EXIT_OK
 from migrate.jobs.plan import plan_or_load
+from migrate.model import reports
 
 
 @click.command("verify")
@@ -61,7 +62,7 @@ def command(
     (AADSTS codes, the nearest federated credential). Exit 1 unless every check passes.
     """
     from migrate.azure.tokens import Probe, verify_tokens
-    from migrate.commands.azure_output import as_json, checks_table
+    from migrate.commands.azure_output import checks_table
     from migrate.kubeapi.client import Connection
     from migrate.kubeapi.oidc import token_source
 
@@ -76,7 +77,7 @@ def command(
         context.close()
         kube.close()
     if output == "json":
-        click.echo(as_json(checks=checks), nl=False)
+        click.echo(reports.dumps("VerifyResult", checks=checks), nl=False)
     else:
         checks_table(checks, Console(width=max(Console().width, 100)))
     return EXIT_OK if all(c.status == "passed" for c in checks) else EXIT_ERROR

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from migrate.errors import UserError
-from migrate.kubeapi.client import ApiFailure, Connection
+from migrate.kubeapi.client import IN_CLUSTER, ApiFailure, Connection
 from migrate.kubeapi.errors import failure
 from migrate.model import plan as plans
 from migrate.model.inventory import Finding, ObjectRef, Workload
@@ -31,12 +31,16 @@ from migrate.write.live import gates
 from migrate.write.live.journal import Journal
 from migrate.write.live.steps import Result, Steps
 
+CLUSTER_SOURCE = "cluster:"  # how a cluster plan's source begins (read.cluster)
 AZURE_ACTIONS = (CreateFederatedCredential, CreateManagedIdentity)
 Progress = Callable[[int, int, Result], None]
 
 
 class Credentials:
     """The Azure side of the prepare stage (migrate.azure): ensure and check credentials."""
+
+    def sign_in(self) -> None:
+        """Fail now if Azure cannot be reached (before the stage writes or gates on it)."""
 
     def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
         """Identities and federated credentials of the plan's prepare stage; the plan comes
@@ -96,6 +100,10 @@ def _run(
     credentials: Credentials | None,
     progress: Progress | None,
 ) -> Outcome:
+    if options.saved_plan is not None:
+        check_made_here(options.saved_plan, connection)
+    if credentials is not None and reads_azure(options):
+        credentials.sign_in()  # Azure first: before the journal or any object is written
     plan, actions, notes = stage_plan(connection, journal, settings, options, credentials)
     outcome = Outcome(plan, actions, notes=notes)
     if not options.write:
@@ -161,6 +169,15 @@ def stage_plan(
     return plan, actions, notes
 
 
+def reads_azure(options: Options) -> bool:
+    """prepare writes to Azure; switch's gates read it (without --yes too) unless skipped."""
+    if options.stage == "prepare":
+        return options.write
+    if options.stage == "switch":
+        return options.token_check or "credentials" not in options.skip_gates
+    return False
+
+
 def _token_gate(connection: Connection, plan: Plan, credentials: Credentials | None) -> gates.Gate:
     failures = ["cannot check: Azure is not reachable"]
     if credentials is not None:
@@ -202,4 +219,28 @@ def _check_fresh(saved: Plan, now: dict[str, str], journal: Journal) -> None:
             f"the saved plan is stale: {len(changed)} object(s) changed since it was made "
             f"({shown})",
             "make a new plan (wi-migrate plan --cluster -o json > plan.json) and review it",
+        )
+
+
+def check_made_here(saved: Plan, connection: Connection) -> None:
+    """A saved plan runs only on the cluster it was made from, like a Terraform plan on its
+    workspace: not a repo's plan, not another cluster's (told apart by kube-system's uid, since
+    two kubeconfigs may give different clusters one context name)."""
+    replan = (
+        f"plan this cluster and review the plan: wi-migrate plan --cluster "
+        f"{'' if connection.name == IN_CLUSTER else f'--context {connection.name} '}"
+        "-o json > plan.json"
+    )
+    if not (len(saved.source) == 1 and saved.source[0].startswith(CLUSTER_SOURCE)):
+        raise UserError(
+            f"the saved plan was made from {saved.shown_source}, not from cluster "
+            f"{connection.name}: apply runs a plan of the cluster it changes",
+            f"{replan} (a repo's plan is for wi-migrate rewrite or render)",
+        )
+    here = cluster.cluster_id(connection)
+    if saved.cluster_id and here and saved.cluster_id != here:
+        raise UserError(
+            f"the saved plan was made on another cluster ({saved.shown_source}, kube-system uid "
+            f"{saved.cluster_id}) than cluster {connection.name} (kube-system uid {here})",
+            replan,
         )

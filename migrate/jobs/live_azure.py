@@ -30,6 +30,9 @@ class AzureCredentials(Credentials):
         self.location = location
         self.sp_object_ids = dict(sp_object_ids or {})
 
+    def sign_in(self) -> None:
+        self.context.sign_in()
+
     def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
         from migrate.azure.prepare import prepare_azure
 

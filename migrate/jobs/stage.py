@@ -63,6 +63,11 @@ def run_stage(
     )
     writes = run.writeback is WriteBack.WRITE
     try:
+        # what can refuse the run is asked before the lease, the run's first write
+        if saved is not None:
+            live.check_made_here(saved, connection)
+        if context is not None and (run.stage == UNINSTALL or live.reads_azure(options)):
+            context.sign_in()
         with lease.held(connection, run.journal_namespace, writes) as held:
             journal = Journal.in_state(connection, run.journal_namespace, run.state_dir).load()
             if held is not None:

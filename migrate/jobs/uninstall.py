@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 
 from migrate.azure.context import AzureContext
-from migrate.jobs.live import Options, Outcome
+from migrate.jobs.live import Options, Outcome, check_made_here
 from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
@@ -43,6 +43,10 @@ def run(
     azure: AzureContext | None = None,
 ) -> Outcome:
     """The stage, then the node-pool check: through Azure with `azure`, else a reminder."""
+    if options.saved_plan is not None:
+        check_made_here(options.saved_plan, connection)
+    if azure is not None:
+        azure.sign_in()  # before the stage deletes anything
     try:
         outcome, inventory = _run(connection, journal, settings, options, helm_command, echo)
         used = node_pools.used_identities(inventory, journal)

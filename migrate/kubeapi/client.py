@@ -8,6 +8,7 @@ through the models costs several times the transfer itself.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,8 @@ MERGE = "application/merge-patch+json"
 FIELD_MANAGER = "wi-migrate"
 PAGE = 500
 LIST_RESTARTS = 3  # a list whose continue token expires more often than this stops
+IN_CLUSTER = "in-cluster"  # the connection's name when run as a pod (a Job)
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 class ApiFailure(Exception):
@@ -55,10 +58,15 @@ class Connection:
 
     @classmethod
     def connect(cls, context: str = "", kubeconfig: str = "") -> Connection:
+        """From the kubeconfig; in a pod with no kubeconfig, from its ServiceAccount."""
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
         configuration = client.Configuration()
+        if not (context or kubeconfig) and in_pod():
+            _load_in_cluster(configuration)
+            configuration.retries = 0
+            return cls(client.ApiClient(configuration), IN_CLUSTER)
         try:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=kubeconfig or None,
@@ -175,3 +183,34 @@ def _failure(status: int, data: bytes, method: str, path: str) -> ApiFailure:
     body = body if isinstance(body, dict) else {}
     reason, message = str(body.get("reason", "")), str(body.get("message", ""))
     return ApiFailure(status, reason, message, method, path)
+
+
+def in_pod() -> bool:
+    """Run as a pod: the API's service address is set and no kubeconfig is there to win."""
+    if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return False
+    return not os.environ.get("KUBECONFIG") and not os.path.exists(
+        os.path.expanduser("~/.kube/config")
+    )
+
+
+def _load_in_cluster(configuration: Any) -> None:
+    """The pod's ServiceAccount token and CA (WI_MIGRATE_SERVICE_ACCOUNT_DIR when the token is
+    mounted elsewhere); the token is re-read when the kubelet rotates it."""
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
+    folder = os.environ.get("WI_MIGRATE_SERVICE_ACCOUNT_DIR") or SERVICE_ACCOUNT_DIR
+    loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+        token_filename=os.path.join(folder, "token"),
+        cert_filename=os.path.join(folder, "ca.crt"),
+    )
+    try:
+        loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
+    except (ConfigException, OSError) as e:
+        raise UserError(
+            f"running in a pod (KUBERNETES_SERVICE_HOST is set) but its ServiceAccount token "
+            f"cannot be used: {e} (in {folder})",
+            "mount the ServiceAccount token (automountServiceAccountToken: true), set "
+            "WI_MIGRATE_SERVICE_ACCOUNT_DIR to where it is mounted, or pass --kubeconfig FILE",
+        ) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from migrate.errors import UserError
-from migrate.model import codec
+from migrate.model import codec, schema
 from migrate.model.inventory import FIC_AUDIENCE, Finding, ObjectRef, Origin, Pairs
 from migrate.model.stages import ALL
 
@@ -207,6 +207,7 @@ class Plan:
     findings: tuple[Finding, ...] = ()
     # what the plan was computed from: file path or object ref -> sha256 / resourceVersion
     fingerprints: Pairs = field(default=())
+    cluster_id: str = ""  # the planned cluster's kube-system Namespace uid; "" for manifests
 
     def stage(self, stage: str) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if stage in (ALL, a.stage))
@@ -229,6 +230,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
         "actions": [{"type": action_name(a), **codec.dump(a)} for a in plan.actions],
         "findings": [codec.dump(f) for f in plan.findings],
         "fingerprints": codec.dump_pairs(plan.fingerprints),
+        **({"clusterId": plan.cluster_id} if plan.cluster_id else {}),
     }
 
 
@@ -240,6 +242,7 @@ def from_document(doc: Any, where: str = "plan") -> Plan:
             f"{where}: apiVersion {doc.get('apiVersion')!r} is not {API_VERSION!r}",
             "re-create the plan with this version of wi-migrate",
         )
+    schema.check(doc, where)
     try:
         actions = []
         for i, raw in enumerate(doc.get("actions") or []):
@@ -257,6 +260,7 @@ def from_document(doc: Any, where: str = "plan") -> Plan:
                 for i, f in enumerate(doc.get("findings") or [])
             ),
             fingerprints=codec.load_pairs(doc.get("fingerprints") or {}, "fingerprints"),
+            cluster_id=str(doc.get("clusterId", "")),
         )
     except codec.DecodeError as e:
         raise UserError(f"{where}: {e}", "the plan file was edited or is damaged") from None

@@ -29,7 +29,10 @@ def plan_from(
     issuer = resolve_issuer(settings.issuer, discovery.issuer, "the cluster")
     planned = plan_inventory(inventory, dataclasses.replace(settings, issuer=issuer))
     extra = [*owned(planned, inventory, discovery.releases), *_webhook(discovery)]
-    return dataclasses.replace(planned, findings=(*planned.findings, *extra)), discovery
+    planned = dataclasses.replace(
+        planned, findings=(*planned.findings, *extra), cluster_id=discovery.cluster_id
+    )
+    return planned, discovery
 
 
 def owned_targets(plan: Plan, inventory: Inventory) -> dict[ObjectRef, Workload]:

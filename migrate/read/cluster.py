@@ -55,6 +55,7 @@ class Discovery:
     """What a read of the cluster found beyond the inventory itself."""
 
     issuer: str = ""
+    cluster_id: str = ""  # kube-system's uid: which cluster this is, whatever the context's name
     webhook: str = ""  # name of the WI MutatingWebhookConfiguration, "" when absent
     helm_releases: dict[str, str] = field(default_factory=dict)  # "ns/release" -> status
     releases: dict[str, str] = field(default_factory=dict)  # "Kind/ns/name" -> its Helm release
@@ -99,6 +100,20 @@ def origin(obj: Object) -> Origin:
         else f"{obj.get('kind')}/{meta.get('name')}"
     )
     return Origin(ref=ref, version=str(meta.get("resourceVersion", "")))
+
+
+def cluster_id(connection: Connection) -> str:
+    """The uid of the kube-system Namespace, the usual identity of a cluster (it lives as long
+    as the cluster); "" when it may not be read."""
+    from migrate.kubeapi.client import ApiFailure
+
+    try:
+        found = connection.get(kind("Namespace").path("", "kube-system"))
+    except ApiFailure as e:
+        if e.status not in (401, 403):
+            raise
+        return ""
+    return str(((found or {}).get("metadata") or {}).get("uid", ""))
 
 
 def webhook(connection: Connection) -> str:
@@ -151,6 +166,7 @@ class _Reader:
             self._add(objects(self.connection, kind_name, fields=f"metadata.name={name}"))
         self._pods(objects(self.connection, "Pod"))
         self.discovery.issuer = published_issuer(self.connection)
+        self.discovery.cluster_id = cluster_id(self.connection)
         self.discovery.webhook = webhook(self.connection)
         self.discovery.helm_releases = helm_releases(self.connection)
 

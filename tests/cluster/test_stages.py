@@ -136,10 +136,10 @@ def test_rollback_of_retire_and_switch_restores_the_starting_state(
         assert code == 0, (stage, err + out)
         cluster.settle()
     assert cluster.state() != start
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code != 0 and "roll back retire first" in err
     for stage in ("retire", "switch", "prepare"):
-        code, out, err = cli("rollback", "--stage", stage)
+        code, out, err = cli("rollback", "--stage", stage, "--yes")
         assert code == 0, (stage, err + out)
         cluster.settle()
     assert_same(cluster.state(), start)

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from kubernetes import client as kube_client
 
-from tests.fakes.kube_http import _HttpServer
+from tests.fakes.kube_http import _HttpServer, bearer, serve_tls
 from tests.fakes.kube_patch import (
     PatchError,
     fields_v1,
@@ -118,8 +118,13 @@ class FakeKubeApiServer:
         strict_namespaces: bool = True,
         signing_key: rsa.RSAPrivateKey | None = None,
         git_version: str = "v1.31.2",
+        tls: bool = False,
+        token: str | None = None,
     ) -> None:
         self._issuer = issuer
+        self._tls = tls  # HTTPS with a fresh test CA (ca_path), as a pod's in-cluster API
+        self._token = token  # when set, every request must carry "Authorization: Bearer <token>"
+        self.ca_path = ""
         self._strict_namespaces = strict_namespaces
         self._signing_key = signing_key or _default_signing_key()
         self._git_version = git_version
@@ -145,6 +150,8 @@ class FakeKubeApiServer:
 
     def start(self) -> FakeKubeApiServer:
         self._http = _HttpServer(self)
+        if self._tls:
+            self.ca_path = serve_tls(self._http)
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
@@ -172,7 +179,7 @@ class FakeKubeApiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def issuer(self) -> str:
@@ -185,6 +192,11 @@ class FakeKubeApiServer:
         configuration = kube_client.Configuration(host=self.url)
         return kube_client.ApiClient(configuration)
 
+    def _cluster_entry(self) -> dict[str, str]:
+        if self._tls:
+            return {"server": self.url, "certificate-authority": self.ca_path}
+        return {"server": self.url}
+
     def write_kubeconfig(
         self, path: str | Path, *, context: str = "fake", namespace: str = "default"
     ) -> Path:
@@ -192,8 +204,8 @@ class FakeKubeApiServer:
         kubeconfig = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
-            "users": [{"name": context, "user": {"token": "fake-token"}}],
+            "clusters": [{"name": context, "cluster": self._cluster_entry()}],
+            "users": [{"name": context, "user": {"token": self._token or "fake-token"}}],
             "contexts": [
                 {
                     "name": context,
@@ -407,6 +419,8 @@ class FakeKubeApiServer:
         try:
             if fault is not None and fault.status is not None:
                 raise fault.error(target)
+            if self._token and not bearer(request.authorization, self._token):
+                raise ApiError(401, "Unauthorized", "Unauthorized")
             return self._dispatch(request)
         except ApiError as error:
             return error.reply()

@@ -49,6 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type=self.headers.get("Content-Type") or "",
             user_agent=self.headers.get("User-Agent") or "",
             accept=self.headers.get("Accept") or "",
+            authorization=self.headers.get("Authorization") or "",
         )
         assert isinstance(self.server, _HttpServer)
         reply = self.server.fake.handle(request)
@@ -88,3 +89,25 @@ class _HttpServer(ThreadingHTTPServer):
             for connection in self._connections:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
+
+
+def serve_tls(server: _HttpServer) -> str:
+    """Serve HTTPS with a certificate from a fresh test CA; returns the CA file's path."""
+    import ssl
+    import tempfile
+    from pathlib import Path
+
+    import trustme
+
+    ca = trustme.CA()
+    ca_path = str(Path(tempfile.mkdtemp(prefix="fake-kube-")) / "ca.crt")
+    ca.cert_pem.write_to_path(ca_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return ca_path
+
+
+def bearer(authorization: str, token: str) -> bool:
+    scheme, _, value = authorization.partition(" ")
+    return scheme.lower() == "bearer" and value.strip() == token  # the scheme is case-blind

@@ -44,6 +44,7 @@ class _Request:
     content_type: str
     user_agent: str
     accept: str = ""
+    authorization: str = ""
 
     @property
     def dry_run(self) -> bool:

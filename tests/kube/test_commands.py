@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from migrate.errors import EXIT_CHANGES, EXIT_STOPPED
+from migrate.errors import EXIT_CHANGES, EXIT_NOT_SIGNED_IN, EXIT_STOPPED
 from migrate.jobs import live as apply
 from migrate.kubeapi.client import Connection
 from migrate.model.inventory import PI_LABEL, WI_USE_LABEL
@@ -217,18 +217,22 @@ def test_uninstall_without_check_lists_identities_to_look_for(cli: Any) -> None:
     assert err.count("/userAssignedIdentities/id-") == 5
 
 
-def test_switch_gate_without_azure_says_it_cannot_check(
+def test_switch_without_azure_stops_before_its_gates_saying_not_signed_in(
     kube: FakeKubeApiServer, tmp_path: Path, cli: Any
 ) -> None:
+    """The credentials gate reads Azure: without a sign-in, one message (exit 4), not a gate
+    failure per credential; nothing is journaled."""
     prepare(kube, tmp_path)
+    before = kube.dump_state()
     code, _, err = cli("apply", "--stage", "switch", "--yes")
-    assert code == EXIT_STOPPED
-    assert "gate credentials before switch failed: 5 blocker(s)" in err
-    assert "cannot read the identity" in err
+    assert code == EXIT_NOT_SIGNED_IN
+    assert err.startswith("error: not signed in to Azure: tried EnvironmentCredential")
+    assert "gate" not in err
+    assert kube.dump_state() == before
 
 
 def test_switch_gate_failure_names_the_gate_and_exits_3(cli: Any) -> None:
-    code, _, err = cli("apply", "--stage", "switch", "--yes")
+    code, _, err = cli("apply", "--stage", "switch", "--yes", "--skip-gate", "credentials")
     assert code == EXIT_STOPPED
     assert "gate prepared before switch failed: 10 blocker(s)" in err
     assert "--skip-gate prepared" in err
@@ -244,16 +248,16 @@ def test_switch_retire_status_and_rollback(
     code, out, _ = cli("status")
     assert code == 0
     assert "prepare    done, 10 object(s) journaled" in out
-    assert "switch     done, 25 object(s) journaled; 0 action(s) left" in out
+    assert "switch     done, 25 object(s) journaled; 0 left in the cluster" in out
     assert "workload identity webhook: azure-wi-webhook-mutating-webhook-configuration" in out
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == EXIT_STOPPED and "not mutated" in err
     rollout(kube)
     code, _, err = cli("apply", "--stage", "retire", "--yes")
     assert code == 0, err
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 1 and "roll back retire first" in err
-    code, _, err = cli("rollback", "--stage", "retire")
+    code, _, err = cli("rollback", "--stage", "retire", "--yes")
     assert code == 0 and "rollback retire: 35 object(s) restored" in err
     assert len(kube.objects("AzureIdentityBinding")) == 5
 

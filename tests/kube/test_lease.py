@@ -71,7 +71,7 @@ def test_a_second_run_stops_naming_who_holds_the_lease(
     kube.clear_faults()
     code, _, err = cli("apply", "--stage", "switch", "--yes")
     assert code == 0, err
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 0, err
     assert switched(kube) == []
 

@@ -87,7 +87,7 @@ def test_read_role_covers_plan_and_status_and_apply_role_covers_every_stage_and_
             assert code == 0, err
             rollout(fake)
         for stage in ("retire", "switch", "prepare"):
-            assert run_cli("rollback", "--stage", stage, *kube, *journal)[0] == 0
+            assert run_cli("rollback", "--stage", stage, "--yes", *kube, *journal)[0] == 0
         for stage in ("prepare", "switch", "retire"):
             assert (
                 run_cli("apply", "--stage", stage, "--yes", *kube, *journal, *azure_args(azure))[0]

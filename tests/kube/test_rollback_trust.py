@@ -46,7 +46,7 @@ def test_a_later_image_and_replicas_change_survives_the_rollback(
         d["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/o:2.0"
 
     edit(kube, "orders-api", "orders", release)
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 0, err
     assert switched(kube) == []
     after = kube.get("Deployment", "orders-api", "orders")
@@ -65,7 +65,7 @@ def test_a_field_changed_since_the_stage_stops_the_rollback_with_a_conflict(
         d["spec"]["template"]["spec"]["serviceAccountName"] = "someone-elses"
 
     edit(kube, "orders-api", "orders", other_account)
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 1
     assert "conflict" in err and "Deployment/orders/orders-api" in err
     assert "spec.template.spec.serviceAccountName" in err
@@ -95,7 +95,7 @@ def test_entries_injected_into_the_cluster_journal_are_refused(
     for entry in stages["switch"]["entries"][-2:]:
         entry["done"] = True
     write_cluster_journal(kube, stages)
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 1
     assert "journal" in err and "Traceback" not in err
     assert kube.get("ClusterRoleBinding", "wi-migrate-restore") is None
@@ -138,7 +138,7 @@ def test_local_and_cluster_journals_that_disagree_are_refused(
     stages = cluster_journal(kube)
     stages["switch"]["entries"] = stages["switch"]["entries"][:-1]
     write_cluster_journal(kube, stages)
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 1
     assert "journal" in err and ("disagree" in err or "integrity" in err)
     assert len(switched(kube)) == SWITCHED

@@ -147,7 +147,7 @@ def test_rollback_from_retire_restores_the_exact_starting_state(
         rollback(connection, journal, "switch", lambda _: None)
     for stage in ("retire", "switch", "prepare"):
         journal = Journal(connection, path=str(tmp_path / "journal.json")).load()
-        assert rollback(connection, journal, stage, lambda _: None) > 0
+        assert len(rollback(connection, journal, stage, lambda _: None)) > 0
     assert state(kube, "Pod") == start
 
 

@@ -58,7 +58,7 @@ def test_state_is_private_and_holds_no_env_values(
     deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None
     assert deployment["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == CANARY
-    code, _, err = cli("rollback", "--stage", "switch")
+    code, _, err = cli("rollback", "--stage", "switch", "--yes")
     assert code == 0, err
     deployment = kube.get("Deployment", "orders-api", "orders")
     assert deployment is not None

@@ -26,11 +26,11 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, float, int]]:
 
 
 def test_render_twice_changes_nothing(run_cli, tmp_path: Path) -> None:
-    code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-o", str(tmp_path))
+    code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-d", str(tmp_path))
     assert code == 0, err
     assert err.strip().splitlines()[-1] == f"{tmp_path}: wrote 67, unchanged 0"
     first = snapshot(tmp_path)
-    code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-o", str(tmp_path))
+    code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-d", str(tmp_path))
     assert code == 0 and err.strip().splitlines()[-1] == f"{tmp_path}: wrote 0, unchanged 67"
     assert "wrote kubernetes" not in err
     assert snapshot(tmp_path) == first  # same bytes, not even touched
@@ -48,8 +48,8 @@ def test_render_twice_changes_nothing(run_cli, tmp_path: Path) -> None:
 def test_a_saved_plan_renders_the_same_bytes_as_the_manifests(run_cli, tmp_path: Path) -> None:
     _, plan_json, _ = run_cli("plan", sample.SOURCE, *sample.OPTIONS, "-o", "json")
     (tmp_path / "plan.json").write_text(plan_json)
-    run_cli("render", sample.SOURCE, *sample.OPTIONS, "-o", str(tmp_path / "a"))
-    code, _, err = run_cli("render", str(tmp_path / "plan.json"), "-o", str(tmp_path / "b"))
+    run_cli("render", sample.SOURCE, *sample.OPTIONS, "-d", str(tmp_path / "a"))
+    code, _, err = run_cli("render", str(tmp_path / "plan.json"), "-d", str(tmp_path / "b"))
     assert code == 0, err
     a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
     assert {k: v[0] for k, v in a.items()} == {k: v[0] for k, v in b.items()}
@@ -66,7 +66,7 @@ def test_one_stage_and_target(run_cli, tmp_path: Path) -> None:
         "kubernetes",
         "-t",
         "markdown",
-        "-o",
+        "-d",
         str(tmp_path),
     )
     assert code == 0, err
@@ -92,7 +92,7 @@ def test_templates_override_by_relative_path(run_cli, tmp_path: Path) -> None:
         "az",
         "--templates",
         str(tmp_path / "templates"),
-        "-o",
+        "-d",
         str(tmp_path / "out"),
     )
     assert code == 0, err
@@ -124,7 +124,7 @@ def test_a_broken_user_template_is_an_error_naming_it(
         "az",
         "--templates",
         str(tmp_path),
-        "-o",
+        "-d",
         str(tmp_path / "o"),
     )
     assert code == 1 and message in err and "Traceback" not in err
@@ -133,7 +133,7 @@ def test_a_broken_user_template_is_an_error_naming_it(
 
 def test_a_missing_templates_folder_is_an_error(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(
-        "render", sample.SOURCE, "--templates", str(tmp_path / "nope"), "-o", str(tmp_path)
+        "render", sample.SOURCE, "--templates", str(tmp_path / "nope"), "-d", str(tmp_path)
     )
     assert code == 1 and f"--templates {tmp_path / 'nope'}: no such folder" in err
 
@@ -151,7 +151,7 @@ def test_an_invalid_object_from_a_user_template_is_refused(run_cli, tmp_path: Pa
         "kubernetes",
         "--templates",
         str(tmp_path),
-        "-o",
+        "-d",
         str(tmp_path / "o"),
     )
     assert code == 1, err
@@ -164,7 +164,7 @@ def test_an_invalid_object_from_a_user_template_is_refused(run_cli, tmp_path: Pa
 
 def test_kube_version_must_be_one_kubernetes_validate_knows(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(
-        "render", sample.SOURCE, *sample.OPTIONS, "--kube-version", "1.12", "-o", str(tmp_path)
+        "render", sample.SOURCE, *sample.OPTIONS, "--kube-version", "1.12", "-d", str(tmp_path)
     )
     assert code == 1 and "--kube-version 1.12: kubernetes-validate has no schemas for it" in err
     code, _, err = run_cli(
@@ -175,17 +175,17 @@ def test_kube_version_must_be_one_kubernetes_validate_knows(run_cli, tmp_path: P
         "1.30",
         "-t",
         "kubernetes",
-        "-o",
+        "-d",
         str(tmp_path),
     )
     assert code == 0, err
 
 
 def test_error_findings_refuse_to_render_unless_forced(run_cli, tmp_path: Path) -> None:
-    code, _, err = run_cli("render", str(ERRORS), "-o", str(tmp_path / "o"))
+    code, _, err = run_cli("render", str(ERRORS), "-d", str(tmp_path / "o"))
     assert code == 1 and "error missing-identity" in err and "pass --force" in err
     assert not (tmp_path / "o").exists()
-    code, _, err = run_cli("render", str(ERRORS), "--force", "-o", str(tmp_path / "o"))
+    code, _, err = run_cli("render", str(ERRORS), "--force", "-d", str(tmp_path / "o"))
     assert code == 0, err
 
 

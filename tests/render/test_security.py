@@ -30,12 +30,12 @@ def test_no_plan_output_or_rendered_file_contains_the_secret(
     (tmp_path / "plan.json").write_text(seen[0])
     for stage in CHOICES:
         code, out, err = run_cli(
-            "render", sample.SOURCE, *sample.OPTIONS, "--stage", stage, "-o", str(tmp_path / "m")
+            "render", sample.SOURCE, *sample.OPTIONS, "--stage", stage, "-d", str(tmp_path / "m")
         )
         assert code == 0, err
         seen += [out, err]
         code, out, err = run_cli(
-            "render", str(tmp_path / "plan.json"), "--stage", stage, "-o", str(tmp_path / "p")
+            "render", str(tmp_path / "plan.json"), "--stage", stage, "-d", str(tmp_path / "p")
         )
         assert code == 0, err
         seen += [out, err]

@@ -23,6 +23,8 @@ from migrate.model.plan import Settings
 
 assert Path(migrate.__file__).is_relative_to(Path(sys.argv[1])), migrate.__file__
 assert migrate.write.jinja.shipped_templates().is_relative_to(Path(sys.argv[1]))
+from migrate.model import schema
+assert '"MigrationPlan"' in schema.text()  # the published plan format, read from the wheel
 plan = plan_manifests([sys.argv[2]], Settings(issuer="https://issuer.example/", cluster_name="c"))
 files = targets.render(plan, list(targets.TARGETS), "all", targets.environment())
 outside = [n for n, m in sys.modules.items() if n.startswith("migrate") and
@@ -68,6 +70,7 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
         "markdown/report.md.j2",
     ):
         assert f"migrate/templates/{template}" in names
+    assert "migrate/model/plan.schema.json" in names  # the published plan format
     site = tmp_path / "site"
     run(
         sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)

@@ -34,7 +34,14 @@ class Undo:
     body: Object | None = None
 
 
-def rollback(connection: Connection, journal: Journal, stage: str, report: Report) -> int:
+VERBS = {"PATCH": "restore", "POST": "re-create", "DELETE": "delete"}
+DONE = {"PATCH": "restored", "POST": "re-created", "DELETE": "deleted"}
+
+
+def rollback(
+    connection: Connection, journal: Journal, stage: str, report: Report, write: bool = True
+) -> list[str]:
+    """The refs restored (or, without `write`, that would be: nothing is written then)."""
     log = journal.stages.get(stage)
     if log is None or not log.entries:
         raise UserError(
@@ -64,15 +71,20 @@ def rollback(connection: Connection, journal: Journal, stage: str, report: Repor
                 "someone changed these fields after the stage: put them back as the stage left "
                 "them, or restore those objects by hand, then run rollback again",
             )
-        changed = 0
+        if not write:
+            for undo in undos:
+                if undo.method:
+                    report(f"would {VERBS[undo.method]} {undo.ref}")
+            return [u.ref for u in undos if u.method]
+        restored = []
         for undo in undos:
             if _write(connection, undo):
-                changed += 1
-                report(f"restored {undo.ref}")
+                restored.append(undo.ref)
+                report(f"{DONE[undo.method]} {undo.ref}")
         journal.finish(stage, "rolled-back")
     except ApiFailure as e:
         raise failure(e, f"rolling back the {stage} stage") from None
-    return changed
+    return restored
 
 
 def _active(journal: Journal, stage: str) -> bool:

@@ -1,0 +1,174 @@
+"""Issue edge 1: a saved plan carries its settings. Every command given a plan file uses the
+plan's settings and refuses a conflicting flag by name; `apply` refuses a plan made for another
+source or cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import SAMPLE_ISSUER, TEAMS, azure_args, saved_plan, writes
+from tests.conftest import SAMPLE
+from tests.fakes.azure import FakeAzure
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+
+pytestmark = pytest.mark.kube_fake(snapshot="cluster-sample")
+
+
+def test_gates_and_stages_use_the_saved_plans_settings(
+    kube: FakeKubeApiServer, azure: FakeAzure, live: Any, tmp_path: Path
+) -> None:
+    """Planned with --sa-name 'wi-{selector}': prepare creates wi-<team>, and the switch gate
+    ('prepared') checks for wi-<team> too, without the flags typed again."""
+    plan = saved_plan(
+        live,
+        tmp_path / "plan.json",
+        "--cluster",
+        "--sa-name",
+        "wi-{selector}",
+        "--cluster-name",
+        "aks1",
+    )
+    code, _, err = live("apply", str(plan), "--stage", "prepare", "--yes", *azure_args(azure))
+    assert code == 0, err
+    assert {
+        sa["metadata"]["name"] for sa in kube.objects("ServiceAccount", namespace="orders")
+    } >= {"wi-orders"}
+    code, _, err = live("apply", str(plan), "--stage", "switch", "--yes", *azure_args(azure))
+    assert code == 0, err
+    assert "gate prepared" not in err
+    for team in TEAMS:
+        accounts = {
+            d["spec"]["template"]["spec"].get("serviceAccountName")
+            for d in kube.objects("Deployment", namespace=team)
+        }
+        assert accounts == {f"wi-{team}"}
+
+
+def test_status_given_a_plan_counts_with_its_settings(
+    kube: FakeKubeApiServer, azure: FakeAzure, live: Any, tmp_path: Path
+) -> None:
+    plan = saved_plan(live, tmp_path / "plan.json", "--cluster", "--sa-name", "wi-{selector}")
+    code, _, err = live("apply", str(plan), "--stage", "prepare", "--yes", *azure_args(azure))
+    assert code == 0, err
+    code, out, err = live("status", str(plan))
+    assert code == 0, err
+    [prepare] = [line for line in out.splitlines() if line.startswith("prepare")]
+    assert "done" in prepare and " 0 " in prepare, prepare  # wi-<team> exist: nothing left
+
+
+# every command that takes a plan file, and a flag that differs from what the plan recorded
+CONFLICTS = {
+    "apply": ["apply", "{plan}", "--stage", "prepare", "--cluster-name", "other"],
+    "status": ["status", "{plan}", "--sa-name", "sa-{selector}"],
+    "render": ["render", "{plan}", "-d", "out", "--cluster-name", "other"],
+    "rewrite": [
+        "rewrite",
+        "{plan}",
+        "--stage",
+        "prepare",
+        "--check",
+        "--fic-name",
+        "x-{namespace}",
+    ],
+    "credentials": ["credentials", "{plan}", "--issuer", "https://other.example/"],
+    "verify": ["verify", "{plan}", "--proxy-sidecar"],
+}
+
+
+@pytest.mark.parametrize("command", CONFLICTS, ids=list(CONFLICTS))
+def test_a_flag_that_conflicts_with_the_plan_is_refused_by_name(
+    command: str, kube: FakeKubeApiServer, live: Any, tmp_path: Path
+) -> None:
+    plan = saved_plan(
+        live,
+        tmp_path / "plan.json",
+        str(SAMPLE),
+        "--issuer",
+        SAMPLE_ISSUER,
+        "--cluster-name",
+        "aks1",
+    )
+    args = [a.replace("{plan}", str(plan)) for a in CONFLICTS[command]]
+    flag = next(
+        a
+        for a in args
+        if a.startswith("--")
+        and a[2:] in ("cluster-name", "sa-name", "fic-name", "issuer", "proxy-sidecar")
+    )
+    code, out, err = live(*args)
+    assert code == 1, err
+    assert out == ""
+    assert "Traceback" not in err
+    assert f"{flag}" in err and "plan.json" in err and "conflicts" in err, err
+    assert "plan again" in err  # the way out: re-plan with the flag, or drop it
+    assert writes(kube) == []
+    assert not (Path.cwd() / "out").exists()
+
+
+def test_a_flag_equal_to_the_plans_value_is_accepted(live: Any, tmp_path: Path) -> None:
+    plan = saved_plan(
+        live,
+        tmp_path / "plan.json",
+        str(SAMPLE),
+        "--issuer",
+        SAMPLE_ISSUER,
+        "--cluster-name",
+        "aks1",
+    )
+    code, _, err = live("render", str(plan), "-d", "out", "-t", "az", "--cluster-name", "aks1")
+    assert code == 0, err
+    script = next((Path.cwd() / "out" / "az").rglob("*.sh")).read_text()
+    assert "aks1-" in script
+
+
+def test_render_of_a_plan_uses_its_settings_not_the_defaults(live: Any, tmp_path: Path) -> None:
+    plan = saved_plan(
+        live,
+        tmp_path / "plan.json",
+        str(SAMPLE),
+        "--issuer",
+        SAMPLE_ISSUER,
+        "--cluster-name",
+        "aks1",
+    )
+    code, _, err = live("render", str(plan), "-d", "out", "-t", "az")
+    assert code == 0, err
+    scripts = "".join(p.read_text() for p in (Path.cwd() / "out" / "az").rglob("*.sh"))
+    assert SAMPLE_ISSUER in scripts and "aks1-" in scripts
+
+
+def test_apply_refuses_a_plan_made_from_a_repo(
+    kube: FakeKubeApiServer, live: Any, tmp_path: Path
+) -> None:
+    """Like a stale Terraform plan: say which source it was made for and how to re-plan; never
+    the 404 and 'run again to resume' of a stage stopped half way."""
+    plan = saved_plan(live, tmp_path / "plan.json", str(SAMPLE), "--cluster-name", "aks1")
+    code, _, err = live("apply", str(plan), "--stage", "prepare", "--yes")
+    assert code == 1, err
+    assert f"was made from {SAMPLE}" in err, err
+    assert "cluster fake" in err
+    assert "wi-migrate plan --cluster" in err
+    assert "resume" not in err and "404" not in err
+    assert writes(kube) == []
+
+
+def test_apply_refuses_a_plan_made_on_another_cluster(
+    kube: FakeKubeApiServer, live: Any, run_cli: Any, tmp_path: Path
+) -> None:
+    """Two clusters whose kubeconfig contexts are both called 'fake': the plan knows which
+    cluster it read (its kube-system namespace), not only the context's name."""
+    with FakeKubeApiServer() as other:
+        other.load_snapshot(Path(__file__).parents[2] / "fixtures" / "cluster-sample")
+        other_config = str(other.write_kubeconfig(tmp_path / "other-kubeconfig"))
+        code, out, err = run_cli("plan", "--cluster", "--kubeconfig", other_config, "-o", "json")
+        assert code == 0, err
+        plan = tmp_path / "other-plan.json"
+        plan.write_text(out)
+    code, _, err = live("apply", str(plan), "--stage", "prepare", "--yes")
+    assert code == 1, err
+    assert "another cluster" in err, err
+    assert "wi-migrate plan --cluster" in err
+    assert writes(kube) == []
