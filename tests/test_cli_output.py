@@ -45,7 +45,8 @@ def identifiers(plan: dict[str, Any]) -> set[str]:
             elif isinstance(ref, str) and ref:
                 found.add(ref)
         identity = action.get("identity") or {}
-        found.update(v for v in (identity.get("name"), identity.get("clientId")) if v)
+        found.update(v for v in [identity.get("name")] if v)
+        found.update(v for v in (action.get("annotations") or {}).values() if v)  # client ids
         credential = action.get("credential") or {}
         found.update(v for v in (credential.get("name"), credential.get("subject")) if v)
     return found
@@ -67,7 +68,8 @@ def assert_fits(out: str, columns: int) -> None:
 def test_a_small_plan_fits_the_terminal_and_never_splits_an_identifier(
     run_cli: Any, columns: int
 ) -> None:
-    expected = identifiers(plan_json(run_cli, SAMPLE))
+    plan = plan_json(run_cli, SAMPLE)
+    expected = identifiers(plan)
     shown = terminal.run("plan", str(SAMPLE), *OPTIONS, columns=columns)
     assert shown.code == 0, shown.err
     assert_fits(shown.out, columns)
@@ -75,7 +77,8 @@ def test_a_small_plan_fits_the_terminal_and_never_splits_an_identifier(
     cut = sorted(v for v in expected if not whole_on_a_line(v, lines))
     assert not cut, f"split or missing at {columns} columns: {cut}"
     # every action of a small plan is listed, with the findings
-    assert shown.out.count("create-federated-credential") >= 9
+    n = sum(a["type"] == "create-federated-credential" for a in plan["actions"])
+    assert shown.out.count("create-federated-credential") == n
     assert "label-in-selector" in shown.out
 
 
@@ -140,9 +143,11 @@ def test_markdown_fits_one_pull_request_body_at_any_size(run_cli: Any, big_repo:
         if finding["severity"] != "info":
             assert finding["message"] in out, finding["code"]
     # a small plan is shown whole: every action, nothing left out
+    sample = plan_json(run_cli, SAMPLE)
     code, small, _ = run_cli("plan", str(SAMPLE), *OPTIONS, "-o", "markdown")
     assert code == 0 and "render --target markdown" not in small
-    assert small.count("create-federated-credential") == 9
+    for kind in ("create-federated-credential", "switch-workload", "delete-object"):
+        assert small.count(f"| {kind} |") == sum(a["type"] == kind for a in sample["actions"])
 
 
 def test_render_markdown_writes_the_full_report_in_parts_that_each_fit(

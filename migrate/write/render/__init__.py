@@ -15,7 +15,7 @@ from migrate.model import stages
 from migrate.model.plan import Plan
 from migrate.model.trust import refuse_invalid_credentials
 from migrate.write import jinja
-from migrate.write.render import aso, az, bicep, kubernetes, markdown, terraform
+from migrate.write.render import aso, az, bicep, html, kubernetes, markdown, terraform
 from migrate.write.render.output import RenderedFile
 from migrate.write.render.quoting import FILTERS
 
@@ -27,6 +27,7 @@ TARGETS: dict[str, Target] = {
     "bicep": bicep.files,
     "aso": aso.files,
     "markdown": markdown.files,
+    "html": html.files,
 }
 
 

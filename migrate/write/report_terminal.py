@@ -1,0 +1,90 @@
+"""A plan on a terminal: a rich table per stage when every identifier fits on one line at
+the terminal's width, otherwise one block per action; findings as blocks. Big plans get the
+summary (report_text) unless --details, and their details are plain lines, never a table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from migrate.model.plan import STAGES, Plan
+from migrate.write import report_text
+from migrate.write.report_rows import Row, row
+
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+MIN_CHANGE = 24  # the change column is worth a table only this wide or wider
+LABEL = "  {:<10} "  # "  namespace  " before a block's values
+
+
+def show(plan: Plan, console: Console, details: bool, big: bool) -> None:
+    width = console.width
+    if big and not details:
+        _print(console, report_text.summary(plan, width))
+        return
+    if big:  # thousands of lines: plain text, no table
+        _print(console, [*report_text.details(plan), *report_text.findings(plan.findings, width)])
+        return
+    _print(console, report_text.wrap(report_text.headline(plan), width))
+    for stage in STAGES:
+        rows = [row(a) for a in plan.stage(stage)]
+        if rows:
+            console.print(Text(f"\nstage {stage} ({len(rows)})", style="bold"))
+            table = _table(rows, width)
+            if table is None:
+                _blocks(console, rows, width)
+            else:
+                console.print(table)
+    _print(console, report_text.findings(plan.findings, width))
+    if not plan.actions and not plan.findings:
+        console.print("Nothing to migrate: no Pod Identity objects or labels found.")
+
+
+def _table(rows: Sequence[Row], width: int) -> Table | None:
+    """A table whose identifier columns never wrap, or None when it cannot fit WIDTH."""
+    columns = {
+        "action": max(len(r.action) for r in rows),
+        "kind": max(len(r.kind) for r in rows),
+        "namespace": max(max(len(r.namespace) for r in rows), len("namespace")),
+        "name": max(len(r.name) for r in rows),
+    }
+    longest_word = max(len(w) for r in rows for w in r.change.split())
+    change = max(longest_word, MIN_CHANGE)
+    # heavy box: one border per side and between columns, one space of padding each side
+    needed = sum(columns.values()) + change + 3 * (len(columns) + 1) + 1
+    if needed > width:
+        return None
+    table = Table(width=width, title_justify="left")
+    for name, size in columns.items():
+        table.add_column(name, no_wrap=True, min_width=size)
+    table.add_column("change", min_width=change, overflow="fold", ratio=1)
+    for r in rows:
+        table.add_row(r.action, r.kind, r.namespace, r.name, r.change)
+    return table
+
+
+def _blocks(console: Console, rows: Sequence[Row], width: int) -> None:
+    for r in rows:
+        console.print(Text(f"{r.action}  {r.kind}", style="bold"), soft_wrap=True)
+        for label, value in (("namespace", r.namespace), ("name", r.name), ("change", r.change)):
+            if value:
+                _print(console, _field(label, value, width))
+
+
+def _field(label: str, value: str, width: int) -> list[str]:
+    """LABEL and VALUE wrapped at spaces under it; a value wider than the terminal goes whole
+    on the line below its label."""
+    indent = " " * len(LABEL.format(""))
+    lines = report_text.wrap(value, width, indent)
+    if len(lines[0]) <= width:
+        return [LABEL.format(label) + lines[0][len(indent) :], *lines[1:]]
+    return [LABEL.format(label).rstrip(), *lines]
+
+
+def _print(console: Console, lines: Sequence[str]) -> None:
+    for line in lines:
+        severity = line.split(" ", 1)[0]
+        style = STYLE.get(severity, "") if not line.startswith(" ") else ""
+        console.print(Text(line, style=style), soft_wrap=True)
