@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import jinja2
 
-from migrate.model import stages
+from migrate.model import progress, stages
 from migrate.model.plan import Plan
 from migrate.model.trust import refuse_invalid_credentials
 from migrate.write import jinja
@@ -48,8 +48,8 @@ def render(
     """Every file of every target and stage, paths relative to OUTDIR, sorted."""
     refuse_invalid_credentials(plan, "render")
     out: list[RenderedFile] = []
-    for target in targets:
-        for one in stages_of(stage):
-            for f in TARGETS[target](plan, one, env):
-                out.append(f.under(f"{target}/{one}"))
+    pairs = [(target, one) for target in targets for one in stages_of(stage)]
+    for target, one in progress.track(pairs, "rendering"):
+        for f in TARGETS[target](plan, one, env):
+            out.append(f.under(f"{target}/{one}"))
     return sorted(out, key=lambda f: f.path)
