@@ -64,7 +64,7 @@ def assert_fits(out: str, columns: int) -> None:
         assert len(line) <= columns or " " not in line.strip(), line
 
 
-@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("columns", [60, 80, 150, 230])  # blocks, mixed, tables
 def test_a_small_plan_fits_the_terminal_and_never_splits_an_identifier(
     run_cli: Any, columns: int
 ) -> None:
@@ -73,6 +73,7 @@ def test_a_small_plan_fits_the_terminal_and_never_splits_an_identifier(
     shown = terminal.run("plan", str(SAMPLE), *OPTIONS, columns=columns)
     assert shown.code == 0, shown.err
     assert_fits(shown.out, columns)
+    assert "…" not in shown.out  # nothing cropped
     lines = shown.out.splitlines()
     cut = sorted(v for v in expected if not whole_on_a_line(v, lines))
     assert not cut, f"split or missing at {columns} columns: {cut}"

@@ -25,6 +25,8 @@ STYLE = {
     "passed": "green",
 }
 
+UNBOUNDED = 1 << 20  # measure unclamped: rich clamps a measurement to the width it is given
+
 
 def results_table(
     results: Sequence[ItemResult], console: Console, *, write: bool, notes: Sequence[str] = ()
@@ -84,7 +86,8 @@ def fitted(console: Console, table: Table, blocks: Sequence[Block]) -> None:
     """TABLE when its identifier columns (no_wrap) fit the console whole, else one block per
     row: a head line, then 'label  value' lines, values wrapped at spaces only (never inside
     a name, GUID or URL; a value wider than the terminal goes whole below its label)."""
-    if Measurement.get(console, console.options, table).minimum <= console.width:
+    unclamped = console.options.update_width(UNBOUNDED)
+    if Measurement.get(console, unclamped, table).minimum <= console.width:
         console.print(table)
         return
     width = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 4

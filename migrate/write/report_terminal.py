@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -18,21 +19,24 @@ STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MIN_CHANGE = 24  # the change column is worth a table only this wide or wider
 LABEL = "  {:<10} "  # "  namespace  " before a block's values
 
+UNBOUNDED = 1 << 20  # measure unclamped: rich clamps a measurement to the width it is given
+
 
 def show(plan: Plan, console: Console, details: bool, big: bool) -> None:
     width = console.width
     if big and not details:
         _print(console, report_text.summary(plan, width))
         return
-    if big:  # thousands of lines: plain text, no table
-        _print(console, [*report_text.details(plan), *report_text.findings(plan.findings, width)])
+    if big:  # thousands of lines: plain text straight to the terminal, no table, no rich
+        lines = [*report_text.details(plan), *report_text.findings(plan.findings, width)]
+        console.file.write("\n".join(lines) + "\n")
         return
     _print(console, report_text.wrap(report_text.headline(plan), width))
     for stage in STAGES:
         rows = [row(a) for a in plan.stage(stage)]
         if rows:
             console.print(Text(f"\nstage {stage} ({len(rows)})", style="bold"))
-            table = _table(rows, width)
+            table = _table(rows, console)
             if table is None:
                 _blocks(console, rows, width)
             else:
@@ -42,27 +46,18 @@ def show(plan: Plan, console: Console, details: bool, big: bool) -> None:
         console.print("Nothing to migrate: no Pod Identity objects or labels found.")
 
 
-def _table(rows: Sequence[Row], width: int) -> Table | None:
-    """A table whose identifier columns never wrap, or None when it cannot fit WIDTH."""
-    columns = {
-        "action": max(len(r.action) for r in rows),
-        "kind": max(len(r.kind) for r in rows),
-        "namespace": max(max(len(r.namespace) for r in rows), len("namespace")),
-        "name": max(len(r.name) for r in rows),
-    }
-    longest_word = max(len(w) for r in rows for w in r.change.split())
-    change = max(longest_word, MIN_CHANGE)
-    # heavy box: one border per side and between columns, one space of padding each side
-    needed = sum(columns.values()) + change + 3 * (len(columns) + 1) + 1
-    if needed > width:
-        return None
-    table = Table(width=width, title_justify="left")
-    for name, size in columns.items():
-        table.add_column(name, no_wrap=True, min_width=size)
-    table.add_column("change", min_width=change, overflow="fold", ratio=1)
+def _table(rows: Sequence[Row], console: Console) -> Table | None:
+    """A table whose identifier columns never wrap (the change wraps at spaces), or None when
+    rich measures it wider than the terminal."""
+    table = Table(title_justify="left")
+    for name in ("action", "kind", "namespace", "name"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("change", min_width=MIN_CHANGE, ratio=1)
     for r in rows:
-        table.add_row(r.action, r.kind, r.namespace, r.name, r.change)
-    return table
+        table.add_row(r.action, r.kind, r.namespace, r.name, Text(r.change))
+    unclamped = console.options.update_width(UNBOUNDED)
+    fits = Measurement.get(console, unclamped, table).minimum <= console.width
+    return table if fits else None
 
 
 def _blocks(console: Console, rows: Sequence[Row], width: int) -> None:

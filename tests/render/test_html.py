@@ -287,3 +287,24 @@ def test_render_target_html_writes_a_page_per_stage(run_cli: Any, tmp_path: Path
     for action in plan["actions"]:
         if action["type"] == "switch-workload":
             assert action["target"]["name"] in graph
+
+
+def test_a_plan_saved_before_served_by_still_draws_identities_and_workloads(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    plan = plan_of(run_cli, SAMPLE)
+    for action in plan["actions"]:
+        action.pop("servedBy", None)  # as an older wi-migrate wrote it
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(plan))
+    out = tmp_path / "out"
+    code, _, err = run_cli("render", str(saved), "--target", "html", "--output-dir", str(out))
+    assert code == 0, err
+    dom = Dom((out / "html/switch/plan.html").read_text())
+    graph = " ".join(dom.svg_text)
+    for action in plan["actions"]:
+        if action["type"] == "switch-workload":
+            assert action["target"]["name"] in graph and action["serviceAccount"] in graph
+        if action["type"] == "create-federated-credential":
+            assert action["identity"]["name"] in graph
+    assert "AzureIdentityBinding/" not in " ".join(dom.text)  # no binding is made up
