@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,9 @@ def big_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[str]:
-    with FakeKubeApiServer() as server:
-        server.load_snapshot(FIXTURES / "cluster-sample")
-        yield str(server.write_kubeconfig(tmp_path / "kubeconfig"))
+def cluster(kube: FakeKubeApiServer, tmp_path: Path) -> str:
+    kube.load_snapshot(FIXTURES / "cluster-sample")
+    return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
 
 
 def assert_progress(run: terminal.Run, what: str) -> None:

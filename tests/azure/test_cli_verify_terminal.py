@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests import terminal
 from tests.azure.builders import ISSUER, SUBSCRIPTION, write_app
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+
+pytestmark = pytest.mark.kube_fake(issuer=ISSUER)
 
 LONG = "payments-settlement-reconciliation-worker-eu-west-primary-01"  # 60: a label value fits
 
