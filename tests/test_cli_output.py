@@ -170,3 +170,17 @@ def test_render_markdown_writes_the_full_report_in_parts_that_each_fit(
         if action["type"] == "switch-workload":
             target = action["target"]
             assert f"{target['kind']}/{target['namespace']}/{target['name']}" in text
+
+
+def test_markdown_fits_even_when_the_warnings_alone_do_not(run_cli: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "values"
+    repo.mkdir()
+    for i in range(400):  # Helm values with the label: a warning each, nothing to plan
+        (repo / f"values-{i}.yaml").write_text(f"podLabels:\n  aadpodidbinding: app-{i}\n")
+    code, out, err = run_cli("plan", str(repo), *OPTIONS, "-o", "json")
+    warnings = [f for f in json.loads(out)["findings"] if f["severity"] == "warning"]
+    assert len(warnings) == 400, err
+    code, out, err = run_cli("plan", str(repo), *OPTIONS, "-o", "markdown")
+    assert code == 0, err
+    assert len(out) <= PR_BODY_LIMIT < sum(len(f["message"]) + len(f["hint"]) for f in warnings)
+    assert re.search(r"\*\*\d+ more findings are not listed here\*\*", out)

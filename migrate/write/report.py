@@ -11,7 +11,6 @@ from migrate.model.plan import Plan, dumps_json, dumps_yaml
 from migrate.write import report_html, report_markdown, report_terminal, report_text
 
 FORMATS = ("table", "json", "yaml", "markdown", "html")
-SUMMARY_OVER = 100  # actions: a bigger plan shows its summary unless --details
 
 
 def text(plan: Plan, output: str) -> str:
@@ -28,7 +27,7 @@ def text(plan: Plan, output: str) -> str:
 def show(plan: Plan, details: bool = False, file: IO[str] | None = None) -> None:
     """The plan for a person: fitted to a terminal, or plain lines for a pipe or a file."""
     out = file or sys.stdout
-    big = len(plan.actions) > SUMMARY_OVER
+    big = len(plan.actions) > report_text.SUMMARY_OVER
     if out.isatty():
         report_terminal.show(plan, Console(file=out), details, big)
     else:

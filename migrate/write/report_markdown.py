@@ -20,10 +20,11 @@ from migrate.model.inventory import Finding
 from migrate.model.plan import STAGES, Plan
 from migrate.write import jinja
 from migrate.write.report_rows import Row, row
+from migrate.write.report_text import SUMMARY_OVER
 
 PR_BODY_LIMIT = 65_536  # characters in a GitHub pull-request body or comment
-SMALL = 100  # actions: a plan this small is shown whole, without collapsed sections
 TEMPLATE = "report/plan.md.j2"
+FRAME = 4_000  # characters of headings, the stage table and the closing notes, generously
 ROW_CELLS = ("action", "kind", "namespace", "name", "change", "origins")
 
 
@@ -45,34 +46,54 @@ class Section:
 
 def markdown(plan: Plan, env: jinja2.Environment | None = None, limit: int = PR_BODY_LIMIT) -> str:
     env = env or jinja.environment()
-    small = len(plan.actions) <= SMALL
-    budget = limit
+    small = len(plan.actions) <= SUMMARY_OVER
+    budget = limit - FRAME
     while True:
         text = jinja.render(env, TEMPLATE, _context(plan, small, budget))
         if len(text) <= limit:
             return text
-        budget -= len(text) - limit + 1024  # the frame took more than measured: fit again
+        if small:  # a few actions but findings by the thousand: summarize after all
+            small = False
+            continue
+        budget -= len(text) - limit + 1024  # measured short: fit again (ends at budget <= 0)
 
 
 def _context(plan: Plan, small: bool, budget: int) -> dict[str, object]:
+    """Everything for a small plan; for a big one, up to half of BUDGET for the errors and
+    warnings, a quarter for the namespaces, and what is left for the actions."""
     serious = [f for f in plan.findings if f.severity != "info"]
-    frame = 6_000 + sum(len(_finding_row(f)) for f in serious)
-    namespaces = _per_namespace(plan)
-    frame += sum(len(table_row(r)) for r in namespaces)
-    sections = _sections(plan, None if small else budget - frame)
-    left_out = sum(s.total - len(s.rows) for s in sections)
+    findings = [_finding_row(f) for f in (plan.findings if small else serious)]
+    namespaces = [table_row(r) for r in _per_namespace(plan)]
+    if not small:
+        findings = _fitting(findings, budget // 2)
+        namespaces = _fitting(namespaces, budget // 4)
+        budget -= sum(map(len, findings)) + sum(map(len, namespaces))
+    sections = _sections(plan, None if small else budget)
     infos = Counter(f.code for f in plan.findings if f.severity == "info")
     return {
         "plan": plan,
         "small": small,
         "counts": describe.counts(plan),
-        "namespaces": [table_row(r) for r in namespaces],
-        "findings": [_finding_row(f) for f in (plan.findings if small else serious)],
+        "namespaces": namespaces,
+        "namespaces_left_out": len(_per_namespace(plan)) - len(namespaces),
+        "findings": findings,
+        "findings_left_out": (len(plan.findings) if small else len(serious)) - len(findings),
         "infos": sorted(infos.items()),
         "sections": sections,
-        "left_out": left_out,
+        "left_out": sum(s.total - len(s.rows) for s in sections),
         "limit": PR_BODY_LIMIT,
     }
+
+
+def _fitting(rows: list[str], budget: int) -> list[str]:
+    """The first ROWS that together fit BUDGET characters."""
+    out = []
+    for r in rows:
+        budget -= len(r)
+        if budget < 0:
+            break
+        out.append(r)
+    return out
 
 
 def _finding_row(f: Finding) -> str:
@@ -96,16 +117,9 @@ def _sections(plan: Plan, budget: int | None) -> list[Section]:
     stages = [(s, rows) for s, rows in stages if rows]
     out = []
     for i, (stage, rows) in enumerate(stages):
-        if budget is None:
-            out.append(Section(stage, len(rows), tuple(rows)))
-            continue
-        share, taken = budget // (len(stages) - i), []
-        for r in rows:
-            if share - len(r) < 0:
-                break
-            share -= len(r)
-            taken.append(r)
-        budget -= sum(map(len, taken))
+        taken = rows if budget is None else _fitting(rows, budget // (len(stages) - i))
+        if budget is not None:
+            budget -= sum(map(len, taken))
         out.append(Section(stage, len(rows), tuple(taken)))
     return out
 

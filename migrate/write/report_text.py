@@ -19,6 +19,7 @@ from migrate.model.plan import STAGES, Plan
 from migrate.write.report_rows import row
 
 SEVERITIES = ("error", "warning", "info")
+SUMMARY_OVER = 100  # actions: a bigger plan is summarized (terminal, pipe, markdown)
 NO_NAMESPACE = "(cluster-wide or Azure)"
 
 
