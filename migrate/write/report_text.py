@@ -23,15 +23,16 @@ SUMMARY_OVER = 100  # actions: a bigger plan is summarized (terminal, pipe, mark
 NO_NAMESPACE = "(cluster-wide or Azure)"
 
 
-def wrap(text: str, width: int | None, indent: str = "") -> list[str]:
-    """TEXT in lines of at most WIDTH (None: one line), broken only at spaces."""
+def wrap(text: str, width: int | None, indent: str = "", hanging: str = "") -> list[str]:
+    """TEXT in lines of at most WIDTH (None: one line), broken only at spaces; lines after
+    the first get HANGING more indent."""
     if width is None:
         return [indent + " ".join(text.split())]
     return textwrap.wrap(
         text,
         max(width, len(indent) + 20),
         initial_indent=indent,
-        subsequent_indent=indent,
+        subsequent_indent=indent + hanging,
         break_long_words=False,
         break_on_hyphens=False,
     ) or [indent]
@@ -123,7 +124,7 @@ def findings(
     for (severity, code, hint), group in groupby(shown, key=lambda f: (f.severity, f.code, f.hint)):
         items = list(group)
         lines.append(f"{severity} {code}" + (f" ({len(items)})" if len(items) > 1 else ""))
-        lines += wrap("→ " + hint, width, "  ")
+        lines += wrap("→ " + hint, width, "  ", hanging="  ")
         for f in items:
             where = describe.where(f)
             if where:
