@@ -83,29 +83,32 @@ Block = tuple[str, Sequence[tuple[str, str]]]  # head, (label, value) per line
 
 
 def fitted(console: Console, table: Table, blocks: Sequence[Block]) -> None:
-    """TABLE when its identifier columns (no_wrap) fit the console whole, else one block per
-    row: a head line, then 'label  value' lines, values wrapped at spaces only (never inside
-    a name, GUID or URL; a value wider than the terminal goes whole below its label)."""
+    """On a terminal: TABLE when its identifier columns (no_wrap) fit whole, else one block
+    per row: a head line, then 'label  value' lines, values wrapped at spaces only (never
+    inside a name, GUID or URL; a value wider than the terminal goes whole below its label).
+    In a pipe or a file: the blocks, each value on one line (grep-able, nothing wrapped)."""
     unclamped = console.options.update_width(UNBOUNDED)
-    if Measurement.get(console, unclamped, table).minimum <= console.width:
+    fits = Measurement.get(console, unclamped, table).minimum <= console.width
+    if console.is_terminal and fits:
         console.print(table)
         return
-    width = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 4
+    indent = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 4
+    width = console.width if console.is_terminal else UNBOUNDED
     for head, fields in blocks:
         console.print(Text(head, style="bold"), soft_wrap=True)
         for label, value in fields:
             lines = textwrap.wrap(
                 value,
-                max(console.width, width + 20),
-                initial_indent=" " * width,
-                subsequent_indent=" " * width,
+                max(width, indent + 20),
+                initial_indent=" " * indent,
+                subsequent_indent=" " * indent,
                 break_long_words=False,
                 break_on_hyphens=False,
             ) or [""]
-            if len(lines[0]) > console.width:
+            if len(lines[0]) > width:
                 console.print(Text(f"  {label}"), soft_wrap=True)
             else:
-                lines[0] = f"  {label:<{width - 4}}  " + lines[0][width:]
+                lines[0] = f"  {label:<{indent - 4}}  " + lines[0][indent:]
             for line in lines:
                 console.print(Text(line, style=STYLE.get(value, "")), soft_wrap=True)
 
