@@ -32,8 +32,3 @@ def show(plan: Plan, details: bool = False, file: IO[str] | None = None) -> None
         report_terminal.show(plan, Console(file=out), details, big)
     else:
         out.write("\n".join(report_text.plain(plan, details, big)) + "\n")
-
-
-def table(plan: Plan, console: Console, details: bool = False) -> None:
-    """The plan on CONSOLE (kept for callers that build their own console)."""
-    show(plan, details, console.file)
