@@ -184,3 +184,36 @@ def test_markdown_fits_even_when_the_warnings_alone_do_not(run_cli: Any, tmp_pat
     assert code == 0, err
     assert len(out) <= PR_BODY_LIMIT < sum(len(f["message"]) + len(f["hint"]) for f in warnings)
     assert re.search(r"\*\*\d+ more findings are not listed here\*\*", out)
+
+
+MARKUP = """\
+apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentity
+metadata: {name: id-x, namespace: shop}
+spec:
+  type: 0
+  resourceID: /subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-x
+  clientID: 11111111-2222-3333-4444-555555555555
+---
+apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentityBinding
+metadata: {name: "b[/]", namespace: shop}
+spec: {azureIdentity: id-x, selector: sel}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "api[bold red]x", namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api, aadpodidbinding: sel}}
+    spec: {containers: [{name: a, image: a}]}
+"""
+
+
+@pytest.mark.parametrize("columns", [80, 230])
+def test_names_are_never_read_as_terminal_markup(tmp_path: Path, columns: int) -> None:
+    (tmp_path / "app.yaml").write_text(MARKUP)
+    shown = terminal.run("plan", str(tmp_path), *OPTIONS, columns=columns)
+    assert shown.code == 0, shown.err
+    assert "api[bold red]x" in shown.out and "b[/]" in shown.out

@@ -44,7 +44,8 @@ def results_table(
             detail = Text(r.detail)
             for command in r.commands:
                 detail.append("\n" + command, style="bold")
-            table.add_row(r.kind, r.target, Text(r.status, style=STYLE.get(r.status, "")), detail)
+            status = Text(r.status, style=STYLE.get(r.status, ""))
+            table.add_row(Text(r.kind), Text(r.target), status, detail)  # Text: never markup
             fields = [("status", r.status), ("detail", r.detail)]
             fields += [("run", c) for c in r.commands]
             blocks.append((f"{r.kind} {r.target}", fields))
@@ -68,7 +69,8 @@ def checks_table(checks: Sequence[TokenCheck], console: Console) -> None:
         namespace, _, name = c.service_account.rpartition("/")
         result = Text(c.status, style=STYLE.get(c.status, ""))
         identity = f"{c.identity}\n{c.client_id}" if c.client_id else c.identity
-        table.add_row(namespace, name, identity, result, c.code, c.detail)
+        cells = (namespace, name, identity)
+        table.add_row(*map(Text, cells), result, Text(c.code), Text(c.detail))  # never markup
         fields = [("namespace", namespace), ("identity", c.identity)]
         fields += [("client id", c.client_id)] if c.client_id else []
         fields += [("result", c.status)] + ([("code", c.code)] if c.code else [])

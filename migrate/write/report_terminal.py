@@ -54,7 +54,8 @@ def _table(rows: Sequence[Row], console: Console) -> Table | None:
         table.add_column(name, no_wrap=True)
     table.add_column("change", min_width=MIN_CHANGE, ratio=1)
     for r in rows:
-        table.add_row(r.action, r.kind, r.namespace, r.name, Text(r.change))
+        # Text, not str: a name from a file is never read as rich markup
+        table.add_row(*map(Text, (r.action, r.kind, r.namespace, r.name, r.change)))
     unclamped = console.options.update_width(UNBOUNDED)
     fits = Measurement.get(console, unclamped, table).minimum <= console.width
     return table if fits else None
