@@ -10,11 +10,10 @@ from pathlib import Path
 import click
 
 from migrate.azure import errors as azure_errors
-from migrate.commands import LazyGroup
+from migrate.commands import LazyGroup, progress_bars
 from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, REPORT_URL, UserError
 from migrate.kubeapi import errors as kube_errors
 from migrate.model import progress
-from migrate.write import progress_bars
 
 
 @click.group(

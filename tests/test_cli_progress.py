@@ -54,7 +54,8 @@ def test_plan_of_a_big_repo_shows_progress_only_on_a_terminal(big_repo: Path) ->
 
 
 def test_plan_of_a_cluster_shows_progress_only_on_a_terminal(cluster: str) -> None:
-    args = ("plan", "--cluster", "--kubeconfig", cluster, *OPTIONS, "-o", "json")
+    # no --issuer: the plan takes the one the cluster publishes
+    args = ("plan", "--cluster", "--kubeconfig", cluster, "--cluster-name", "c1", "-o", "json")
     assert_progress(terminal.run(*args, stdout_tty=False, stderr_tty=True), "plan --cluster")
     assert_quiet(terminal.run(*args, stdout_tty=False, stderr_tty=False), "plan --cluster")
 

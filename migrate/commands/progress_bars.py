@@ -7,26 +7,30 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from migrate.model.progress import Listener
 
 T = TypeVar("T")
 
 
 class Bars:
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
     def track(self, items: Sequence[T], label: str) -> Iterator[T]:
+        # rich is loaded only when a bar is drawn: --help and pipes never pay for it
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=self.console, transient=True) as bars:
+        with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bars:
             yield from bars.track(items, total=len(items), description=label)
 
 
@@ -34,4 +38,4 @@ def on_terminal() -> Listener | None:
     """Bars when stderr is a terminal; nothing for a pipe, a file or a CI log."""
     if not sys.stderr.isatty():
         return None
-    return Bars(Console(file=sys.stderr))
+    return Bars()
