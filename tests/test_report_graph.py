@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 from collections import defaultdict
 
+from migrate.model.inventory import FIC_LIMIT
 from migrate.model.plan import CreateFederatedCredential, SwitchWorkload
 from migrate.write import report_graph
 from tests.render import sample
@@ -48,9 +49,9 @@ def test_an_identity_over_the_credential_limit_is_marked() -> None:
     fic = next(a for a in plan.actions if isinstance(a, CreateFederatedCredential))
     more = tuple(
         dataclasses.replace(fic, credential=dataclasses.replace(fic.credential, name=f"c{i}"))
-        for i in range(report_graph.FIC_LIMIT)
+        for i in range(FIC_LIMIT)
     )
     crowded = dataclasses.replace(plan, actions=plan.actions + more)
     marked = {n.title for g in report_graph.graphs(crowded) for n in g.nodes if n.warn}
     assert marked == {fic.identity.name}
-    assert report_graph.credential_counts(crowded)[str(fic.identity)] == 21
+    assert report_graph.credential_counts(crowded)[fic.identity.key] == 21

@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from migrate.model.plan import CreateFederatedCredential, Plan, SwitchWorkload
+from migrate.model.inventory import FIC_LIMIT
+from migrate.model.plan import CreateFederatedCredential, ManagedIdentity, Plan, SwitchWorkload
 
 LAYERS = ("Azure identity", "AzureIdentityBinding", "workload", "ServiceAccount")
-FIC_LIMIT = 20  # federated identity credentials per managed identity (DOMAIN.md)
 ROW = 46  # px from one node to the next in a column
 NODE_HEIGHT = 36
 CHAR = 7.3  # px per character of the 12px monospace font
@@ -57,7 +57,7 @@ def credential_counts(plan: Plan) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for action in plan.actions:
         if isinstance(action, CreateFederatedCredential):
-            counts[str(action.identity)] += 1
+            counts[action.identity.key] += 1
     return dict(counts)
 
 
@@ -75,12 +75,12 @@ def graphs(plan: Plan) -> list[Graph]:
     ]
 
 
-def _identities_by_account(plan: Plan) -> dict[str, list[str]]:
+def _identities_by_account(plan: Plan) -> dict[str, list[ManagedIdentity]]:
     """Identities per ServiceAccount from the credentials: for plans saved without servedBy."""
-    out: dict[str, list[str]] = defaultdict(list)
+    out: dict[str, list[ManagedIdentity]] = defaultdict(list)
     for action in plan.actions:
         if isinstance(action, CreateFederatedCredential):
-            out[str(action.service_account)].append(str(action.identity))
+            out[str(action.service_account)].append(action.identity)
     return out
 
 
@@ -88,37 +88,40 @@ def _layout(
     namespace: str,
     switches: Sequence[SwitchWorkload],
     counts: dict[str, int],
-    fallback: dict[str, list[str]],
+    fallback: dict[str, list[ManagedIdentity]],
 ) -> Graph:
     nodes: dict[str, Node] = {}
     links: set[tuple[str, str]] = set()
 
-    def node(key: str, layer: int, title: str, detail: str, warn: bool = False) -> str:
-        nodes.setdefault(key, Node(key, layer, title, detail, key.split(":", 1)[1], warn=warn))
+    def node(
+        key: str, layer: int, title: str, detail: str, tooltip: str, warn: bool = False
+    ) -> str:
+        nodes.setdefault(key, Node(key, layer, title, detail, tooltip, warn=warn))
         return key
 
-    def identity(key: str, name: str) -> str:
-        n = counts.get(key, 0)
-        return node(f"i:{key}", 0, name, f"{n}/{FIC_LIMIT} credentials", warn=n > FIC_LIMIT)
+    def identity(managed: ManagedIdentity) -> str:
+        n = counts.get(managed.key, 0)
+        detail, warn = f"{n}/{FIC_LIMIT} credentials", n > FIC_LIMIT
+        return node(f"i:{managed.key}", 0, managed.name, detail, str(managed), warn)
 
     def order(s: SwitchWorkload) -> tuple[str, str, str]:  # workloads of a binding together
         first = str(s.served_by[0].binding) if s.served_by else ""
         return first, s.target.name, s.target.kind
 
     for switch in sorted(switches, key=order):
-        workload = node(f"w:{switch.target}", 2, switch.target.name, switch.target.kind)
+        target = switch.target
+        workload = node(f"w:{target}", 2, target.name, target.kind, str(target))
         account_ref = f"ServiceAccount/{namespace}/{switch.service_account}"
-        account = node(f"s:{account_ref}", 3, switch.service_account, "ServiceAccount")
+        account = node(f"s:{account_ref}", 3, switch.service_account, "ServiceAccount", account_ref)
         links.add((workload, account))
         for served in switch.served_by:
             ref = served.binding
-            binding = node(f"b:{ref}", 1, ref.name, f"in {ref.namespace}")
-            managed = served.identity
-            links.add((identity(str(managed), managed.name), binding))
+            binding = node(f"b:{ref}", 1, ref.name, f"in {ref.namespace}", str(ref))
+            links.add((identity(served.identity), binding))
             links.add((binding, workload))
         if not switch.served_by:  # a plan saved before servedBy: identity straight to workload
-            for key in fallback.get(account_ref, ()):
-                links.add((node(f"i:{key}", 0, key.rsplit("/", 1)[-1], "identity"), workload))
+            for managed in fallback.get(account_ref, ()):
+                links.add((identity(managed), workload))
     return _place(namespace, nodes, links)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import jinja2
 
 from migrate.model import describe
-from migrate.model.inventory import Finding
-from migrate.model.plan import STAGES, CreateFederatedCredential, Plan
+from migrate.model.inventory import FIC_LIMIT, Finding
+from migrate.model.plan import CreateFederatedCredential, Plan
+from migrate.model.stages import ORDER
 from migrate.write import jinja, report_graph
 from migrate.write.report_rows import Row, row
 
@@ -39,7 +40,7 @@ def page(plan: Plan, env: jinja2.Environment | None = None, stage: str = "") -> 
 
 
 def context(plan: Plan, stage: str = "") -> dict[str, Any]:
-    shown = (stage,) if stage else STAGES
+    shown = (stage,) if stage else ORDER
     stages: list[tuple[str, list[Row]]] = [
         (s, [row(a) for a in plan.stage(s)]) for s in shown if plan.stage(s)
     ]
@@ -51,7 +52,7 @@ def context(plan: Plan, stage: str = "") -> dict[str, Any]:
         "budgets": budgets(plan),
         "findings": by_file(plan.findings),
         "stages": stages,
-        "limit": report_graph.FIC_LIMIT,
+        "limit": FIC_LIMIT,
         "node_height": report_graph.NODE_HEIGHT,
         "collapse_after": COLLAPSE_AFTER,
         "open_up_to": OPEN_UP_TO,
@@ -63,7 +64,7 @@ def budgets(plan: Plan) -> list[Budget]:
     found: dict[str, list[CreateFederatedCredential]] = defaultdict(list)
     for action in plan.actions:
         if isinstance(action, CreateFederatedCredential):
-            found[str(action.identity)].append(action)
+            found[action.identity.key].append(action)
     out = [
         Budget(
             fics[0].identity.name,

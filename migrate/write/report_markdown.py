@@ -17,7 +17,8 @@ import jinja2
 
 from migrate.model import describe
 from migrate.model.inventory import Finding
-from migrate.model.plan import STAGES, Plan
+from migrate.model.plan import Plan
+from migrate.model.stages import ORDER
 from migrate.write import jinja
 from migrate.write.report_rows import Row, row
 from migrate.write.report_text import SUMMARY_OVER
@@ -107,13 +108,13 @@ def _per_namespace(plan: Plan) -> list[tuple[str, ...]]:
     for r in map(row, plan.actions):
         counts[r.namespace or "(cluster-wide or Azure)"][r.stage] += 1
     return [
-        (ns, *(str(c[s]) for s in STAGES), str(sum(c.values()))) for ns, c in sorted(counts.items())
+        (ns, *(str(c[s]) for s in ORDER), str(sum(c.values()))) for ns, c in sorted(counts.items())
     ]
 
 
 def _sections(plan: Plan, budget: int | None) -> list[Section]:
     """Each stage's rows; with a budget, shared out evenly, a stage's unused share passed on."""
-    stages = [(s, [table_row(_cells(row(a))) for a in plan.stage(s)]) for s in STAGES]
+    stages = [(s, [table_row(_cells(row(a))) for a in plan.stage(s)]) for s in ORDER]
     stages = [(s, rows) for s, rows in stages if rows]
     out = []
     for i, (stage, rows) in enumerate(stages):

@@ -11,7 +11,8 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from migrate.model.plan import STAGES, Plan
+from migrate.model.plan import Plan
+from migrate.model.stages import ORDER
 from migrate.write import report_text
 from migrate.write.report_rows import Row, row
 
@@ -32,7 +33,7 @@ def show(plan: Plan, console: Console, details: bool, big: bool) -> None:
         console.file.write("\n".join(lines) + "\n")
         return
     _print(console, report_text.wrap(report_text.headline(plan), width))
-    for stage in STAGES:
+    for stage in ORDER:
         rows = [row(a) for a in plan.stage(stage)]
         if rows:
             console.print(Text(f"\nstage {stage} ({len(rows)})", style="bold"))

@@ -15,7 +15,8 @@ from itertools import groupby
 
 from migrate.model import describe
 from migrate.model.inventory import Finding
-from migrate.model.plan import STAGES, Plan
+from migrate.model.plan import Plan
+from migrate.model.stages import ORDER
 from migrate.write.report_rows import row
 
 SEVERITIES = ("error", "warning", "info")
@@ -42,7 +43,7 @@ def headline(plan: Plan) -> str:
     counts = describe.counts(plan)
     stages = ", ".join(f"{s} {n}" for s, n in counts["stages"].items())
     return (
-        f"Migration plan for {plan.source or '-'}: {len(plan.actions)} actions ({stages}); "
+        f"Migration plan for {plan.shown_source}: {len(plan.actions)} actions ({stages}); "
         f"{counts['errors']} errors, {counts['warnings']} warnings, {counts['infos']} info"
     )
 
@@ -60,7 +61,7 @@ def aligned(header: Sequence[str], rows: Iterable[Sequence[str]], gap: str = "  
 def details(plan: Plan) -> list[str]:
     """Every action, one line each (grep finds a workload with its namespace and stage)."""
     lines = [headline(plan)]
-    for stage in STAGES:
+    for stage in ORDER:
         rows = [row(a) for a in plan.stage(stage)]
         if rows:
             lines += ["", f"stage {stage} ({len(rows)})"]
@@ -77,11 +78,11 @@ def summary(plan: Plan, width: int | None) -> list[str]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for r in map(row, plan.actions):
         counts[r.namespace or NO_NAMESPACE][r.stage] += 1
-    header = ("NAMESPACE", *(s.upper() for s in STAGES), "TOTAL")
+    header = ("NAMESPACE", *(s.upper() for s in ORDER), "TOTAL")
     body = [
-        (ns, *(str(c[s]) for s in STAGES), str(sum(c.values()))) for ns, c in sorted(counts.items())
+        (ns, *(str(c[s]) for s in ORDER), str(sum(c.values()))) for ns, c in sorted(counts.items())
     ]
-    total = ("total", *(str(len(plan.stage(s))) for s in STAGES), str(len(plan.actions)))
+    total = ("total", *(str(len(plan.stage(s))) for s in ORDER), str(len(plan.actions)))
     table = aligned(header, [*body, total])
     if width is None or max(map(len, table), default=0) <= width:
         lines += ["actions per namespace and stage", *table]
@@ -89,10 +90,10 @@ def summary(plan: Plan, width: int | None) -> list[str]:
         lines.append("actions per namespace and stage")
         for ns, *numbers in [*body, total]:
             lines.append(ns)
-            named = zip((*STAGES, "total"), numbers, strict=True)
+            named = zip((*ORDER, "total"), numbers, strict=True)
             lines.append("  " + ", ".join(f"{s} {n}" for s, n in named))
     lines += ["", "actions per stage"]
-    lines += aligned(("STAGE", "ACTIONS"), ((s, str(len(plan.stage(s)))) for s in STAGES))
+    lines += aligned(("STAGE", "ACTIONS"), ((s, str(len(plan.stage(s)))) for s in ORDER))
     lines += findings(plan.findings, width, severities=("error", "warning"))
     infos = Counter(f.code for f in plan.findings if f.severity == "info")
     if infos:
