@@ -55,3 +55,23 @@ def test_an_identity_over_the_credential_limit_is_marked() -> None:
     marked = {n.title for g in report_graph.graphs(crowded) for n in g.nodes if n.warn}
     assert marked == {fic.identity.name}
     assert report_graph.credential_counts(crowded)[fic.identity.key] == 21
+
+
+def test_without_served_by_identities_link_straight_to_workloads() -> None:
+    plan = sample.plan()
+    bare = dataclasses.replace(
+        plan,
+        actions=tuple(
+            dataclasses.replace(a, served_by=()) if isinstance(a, SwitchWorkload) else a
+            for a in plan.actions
+        ),
+    )
+    graphs = report_graph.graphs(bare)
+    assert not any(n.layer == 1 for g in graphs for n in g.nodes)  # no binding made up
+    drawn = {n.title for g in graphs for n in g.nodes}
+    for a in plan.actions:
+        if isinstance(a, CreateFederatedCredential):
+            assert a.identity.name in drawn
+    assert sum(len(g.edges) for g in graphs) >= 2 * sum(
+        isinstance(a, SwitchWorkload) for a in plan.actions
+    )
