@@ -268,7 +268,7 @@ def test_names_from_untrusted_files_are_text_not_markup(run_cli: Any, tmp_path: 
     assert "<script>document.title=" in text  # shown, as text
     assert 'api<img src=x onerror="document.title=' in text
     assert "</text></svg><b id=injected>bold</b>" in text
-    assert "aadpodidbinding: <i id=label>" in text  # in a finding
+    assert "<i id=label>" in text  # in a finding
 
 
 def test_render_target_html_writes_a_page_per_stage(run_cli: Any, tmp_path: Path) -> None:
