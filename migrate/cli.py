@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from migrate.azure import errors as azure_errors
-from migrate.commands import LazyGroup
+from migrate.commands import LazyGroup, progress_bars
 from migrate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, REPORT_URL, UserError
 from migrate.kubeapi import errors as kube_errors
+from migrate.model import progress
 
 
 class Group(LazyGroup):
@@ -42,7 +43,8 @@ def group() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        result = group.main(argv, prog_name="wi-migrate", standalone_mode=False)
+        with progress.reporting(progress_bars.on_terminal()):
+            result = group.main(argv, prog_name="wi-migrate", standalone_mode=False)
     except UserError as e:
         return _user_error(e)
     except click.ClickException as e:

@@ -50,7 +50,7 @@ def first(plan: dict[str, Any], action_type: str) -> dict[str, Any]:
 
 def test_an_unedited_plan_renders_as_its_source(run_cli: Any, workdir: Path) -> None:
     saved = write(workdir / "plan.json", save_plan(run_cli, "--sa-name", "{selector}-wi"))
-    code, _, err = run_cli("render", saved, "-o", "from-plan")
+    code, _, err = run_cli("render", saved, "-d", "from-plan")
     assert code == 0, err
     code, _, err = run_cli(
         "render",
@@ -76,7 +76,7 @@ def test_a_credential_added_for_another_issuer_is_refused_by_render(
     added = json.loads(json.dumps(first(plan, "create-federated-credential")))
     added["credential"].update(name="backdoor", issuer=ATTACKER)
     plan["actions"].append(added)
-    code, _, err = run_cli("render", write(workdir / "plan.json", plan), "-o", "out")
+    code, _, err = run_cli("render", write(workdir / "plan.json", plan), "-d", "out")
     assert code == 1
     assert "create-federated-credential" in err and "backdoor" in err
     assert "not in the plan of repo" in err

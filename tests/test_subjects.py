@@ -113,7 +113,7 @@ def test_render_with_force_writes_no_credential_for_a_hostile_name(
 ) -> None:
     plan(run_cli, tmp_path, manifests(namespace="'*'"))
     _, _, err = run_cli(
-        "render", str(tmp_path / "repo"), "--issuer", ISSUER, "--force", "-o", str(tmp_path / "o")
+        "render", str(tmp_path / "repo"), "--issuer", ISSUER, "--force", "-d", str(tmp_path / "o")
     )
     rendered = "".join(p.read_text() for p in (tmp_path / "o").rglob("*") if p.is_file())
     assert "system:serviceaccount:*" not in rendered, err

@@ -19,7 +19,7 @@ def test_render_writes_nothing_outside_the_output_folder_for_a_dot_dot_namespace
     (work / "repo").mkdir(parents=True)
     (work / "repo" / "shop.yaml").write_text(manifests(namespace="../../../../../escape"))
     _, _, err = run_cli(
-        "render", str(work / "repo"), "--issuer", ISSUER, "--force", "-o", str(work / "out")
+        "render", str(work / "repo"), "--issuer", ISSUER, "--force", "-d", str(work / "out")
     )
     assert "Traceback" not in err
     outside = {f for f in files(tmp_path) if not f.startswith("a/b/c/out/")}
@@ -33,7 +33,7 @@ def test_render_refuses_a_symlink_out_of_the_output_folder(run_cli: Any, tmp_pat
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "kubernetes").symlink_to(tmp_path / "elsewhere")
     code, _, err = run_cli(
-        "render", str(tmp_path / "repo"), "--issuer", ISSUER, "-o", str(tmp_path / "out")
+        "render", str(tmp_path / "repo"), "--issuer", ISSUER, "-d", str(tmp_path / "out")
     )
     assert code == 1
     assert "outside the output folder" in err and "kubernetes" in err

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -20,6 +22,8 @@ STYLE = {
     "passed": "green",
 }
 
+UNBOUNDED = 1 << 20  # measure unclamped: rich clamps a measurement to the width it is given
+
 
 def results_table(
     results: Sequence[ItemResult], console: Console, *, write: bool, notes: Sequence[str] = ()
@@ -27,17 +31,22 @@ def results_table(
     for note in notes:
         console.print(Text(f"note: {note}", style="yellow"))
     if results:
-        table = Table(expand=True)
+        table = Table()
         table.add_column("kind", no_wrap=True)
-        table.add_column("target", ratio=3, overflow="fold")
+        table.add_column("target", no_wrap=True)
         table.add_column("status", no_wrap=True)
-        table.add_column("detail", ratio=5, overflow="fold")
+        table.add_column("detail", ratio=1)
+        blocks = []
         for r in results:
             detail = Text(r.detail)
             for command in r.commands:
                 detail.append("\n" + command, style="bold")
-            table.add_row(r.kind, r.target, Text(r.status, style=STYLE.get(r.status, "")), detail)
-        console.print(table)
+            status = Text(r.status, style=STYLE.get(r.status, ""))
+            table.add_row(Text(r.kind), Text(r.target), status, detail)  # Text: never markup
+            fields = [("status", r.status), ("detail", r.detail)]
+            fields += [("run", c) for c in r.commands]
+            blocks.append((f"{r.kind} {r.target}", fields))
+        fitted(console, table, blocks)
     line = f"Azure: {tally(results).summary()}"
     if not write:
         line += " (dry run: nothing written; pass --yes to write)"
@@ -45,20 +54,59 @@ def results_table(
 
 
 def checks_table(checks: Sequence[TokenCheck], console: Console) -> None:
-    table = Table(expand=True)
-    table.add_column("service account", overflow="fold", ratio=2)
-    table.add_column("identity", overflow="fold", ratio=2)
+    table = Table()
+    table.add_column("namespace", no_wrap=True)
+    table.add_column("service account", no_wrap=True)
+    table.add_column("identity", no_wrap=True)
     table.add_column("result", no_wrap=True)
     table.add_column("code", no_wrap=True)
-    table.add_column("explanation", ratio=5, overflow="fold")
+    table.add_column("explanation", ratio=1)
+    blocks = []
     for c in checks:
-        table.add_row(
-            c.service_account,
-            f"{c.identity}\n{c.client_id}" if c.client_id else c.identity,
-            Text(c.status, style=STYLE.get(c.status, "")),
-            c.code,
-            c.detail,
-        )
-    console.print(table)
+        namespace, _, name = c.service_account.rpartition("/")
+        result = Text(c.status, style=STYLE.get(c.status, ""))
+        identity = f"{c.identity}\n{c.client_id}" if c.client_id else c.identity
+        cells = (namespace, name, identity)
+        table.add_row(*map(Text, cells), result, Text(c.code), Text(c.detail))  # never markup
+        fields = [("namespace", namespace), ("identity", c.identity)]
+        fields += [("client id", c.client_id)] if c.client_id else []
+        fields += [("result", c.status)] + ([("code", c.code)] if c.code else [])
+        fields += [("explanation", c.detail)]
+        blocks.append((f"ServiceAccount {name}", fields))
+    fitted(console, table, blocks)
     passed = sum(c.status == "passed" for c in checks)
     console.print(f"token checks: {passed} of {len(checks)} passed")
+
+
+Block = tuple[str, Sequence[tuple[str, str]]]  # head, (label, value) per line
+
+
+def fitted(console: Console, table: Table, blocks: Sequence[Block]) -> None:
+    """On a terminal: TABLE when its identifier columns (no_wrap) fit whole, else one block
+    per row: a head line, then 'label  value' lines, values wrapped at spaces only (never
+    inside a name, GUID or URL; a value wider than the terminal goes whole below its label).
+    In a pipe or a file: the blocks, each value on one line (grep-able, nothing wrapped)."""
+    unclamped = console.options.update_width(UNBOUNDED)
+    fits = Measurement.get(console, unclamped, table).minimum <= console.width
+    if console.is_terminal and fits:
+        console.print(table)
+        return
+    indent = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 4
+    width = console.width if console.is_terminal else UNBOUNDED
+    for head, fields in blocks:
+        console.print(Text(head, style="bold"), soft_wrap=True)
+        for label, value in fields:
+            lines = textwrap.wrap(
+                value,
+                max(width, indent + 20),
+                initial_indent=" " * indent,
+                subsequent_indent=" " * indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            ) or [""]
+            if len(lines[0]) > width:
+                console.print(Text(f"  {label}"), soft_wrap=True)
+            else:
+                lines[0] = f"  {label:<{indent - 4}}  " + lines[0][indent:]
+            for line in lines:
+                console.print(Text(line, style=STYLE.get(value, "")), soft_wrap=True)

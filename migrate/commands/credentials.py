@@ -125,7 +125,7 @@ def command(
             nl=False,
         )
     else:
-        results_table(results, Console(width=max(Console().width, 100)), write=yes, notes=notes)
+        results_table(results, Console(), write=yes, notes=notes)
     return tally(results).exit_code(WriteBack.of(yes=yes))
 
 

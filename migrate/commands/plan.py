@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 
 from migrate.commands.options import cluster_options, planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
 from migrate.jobs.plan import plan_cluster, plan_manifests
 from migrate.write import report
+from migrate.write.report_text import SUMMARY_OVER
 
 
 @click.command("plan")
@@ -21,7 +21,15 @@ from migrate.write import report
     type=click.Choice(report.FORMATS),
     default="table",
     show_default=True,
-    help="table for people, json/yaml for tools, markdown for a PR.",
+    help="table for people (fitted to the terminal; plain lines in a pipe), json/yaml for "
+    "tools, markdown for a PR, html for reviewers.",
+)
+@click.option(
+    "--details",
+    is_flag=True,
+    help=f"List every action even when the plan has more than {SUMMARY_OVER} "
+    "(by default a big plan shows a summary: counts per stage and namespace, errors and "
+    "warnings in full).",
 )
 @click.option(
     "--exit-code",
@@ -34,6 +42,7 @@ from migrate.write import report
 def command(
     paths: tuple[str, ...],
     output: str,
+    details: bool,
     exit_code: bool,
     cluster: bool,
     kubeconfig: str,
@@ -52,7 +61,7 @@ def command(
     else:
         plan = plan_manifests(paths, settings(**options), options["default_namespace"])
     if output == "table":
-        report.table(plan, Console(width=max(Console().width, 100)))
+        report.show(plan, details)
     else:
         click.echo(report.text(plan, output), nl=False)
     if plan.errors:

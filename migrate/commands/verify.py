@@ -79,5 +79,5 @@ def command(
     if output == "json":
         click.echo(reports.dumps("VerifyResult", checks=checks), nl=False)
     else:
-        checks_table(checks, Console(width=max(Console().width, 100)))
+        checks_table(checks, Console())
     return EXIT_OK if all(c.status == "passed" for c in checks) else EXIT_ERROR

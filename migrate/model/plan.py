@@ -125,6 +125,14 @@ class AddBindingSubject:
 
 
 @dataclass(frozen=True)
+class ServedBy:
+    """An AzureIdentityBinding that serves a workload's pods, and the identity it binds."""
+
+    binding: ObjectRef
+    identity: ManagedIdentity
+
+
+@dataclass(frozen=True)
 class SwitchWorkload:
     stage: str
     target: ObjectRef
@@ -133,6 +141,7 @@ class SwitchWorkload:
     labels: Pairs
     annotations: Pairs
     caused_by: tuple[Origin, ...]
+    served_by: tuple[ServedBy, ...] = ()  # what reviewers see; writers do not need it
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from migrate.model.plan import (
     CreateServiceAccount,
     ManagedIdentity,
     Plan,
+    ServedBy,
     Settings,
 )
 from migrate.model.stages import PREPARE
@@ -151,8 +152,9 @@ class _Planner:
             )
         if len(usable) > 1:
             planned += found(self._several(group, usable))
+        served_by = tuple(ServedBy(b.ref, m) for b, m in usable)
         for workload in group.workloads:
-            planned += self.workloads.switch(workload, choice.name, primary)
+            planned += self.workloads.switch(workload, choice.name, primary, served_by)
             planned += self.workloads.retire_label(workload)
         return planned
 

@@ -15,6 +15,7 @@ from migrate.model.inventory import (
 from migrate.model.plan import (
     ManagedIdentity,
     RemovePodLabel,
+    ServedBy,
     SetSecretProviderClientID,
     Settings,
     SwitchWorkload,
@@ -31,7 +32,13 @@ class WorkloadChanges:
         self._settings = settings
         self._spc_done: set[tuple[str, str]] = set()
 
-    def switch(self, workload: Workload, account: str, managed: ManagedIdentity) -> Planned:
+    def switch(
+        self,
+        workload: Workload,
+        account: str,
+        managed: ManagedIdentity,
+        served_by: tuple[ServedBy, ...] = (),
+    ) -> Planned:
         labels = dict(workload.labels)
         wanted_labels = () if labels.get(WI_USE_LABEL) == "true" else ((WI_USE_LABEL, "true"),)
         annotations: tuple[tuple[str, str], ...] = ()
@@ -55,6 +62,7 @@ class WorkloadChanges:
                     wanted_labels,
                     annotations,
                     workload.origins,
+                    served_by,
                 )
             )
         for name in workload.secret_provider_classes:

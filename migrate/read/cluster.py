@@ -9,14 +9,15 @@ workload with no running pod is still found through its controller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.kubeapi.client import Connection, Object
 from migrate.kubeapi.kinds import kind
 from migrate.kubeapi.oidc import published_issuer
-from migrate.model import findings
+from migrate.model import findings, progress
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
 from migrate.read import merge
 from migrate.read.objects import Record, records
@@ -160,11 +161,19 @@ class _Reader:
         self.owners: dict[tuple[str, str, str], str] = {}  # (kind, ns, name) -> owner kind or ""
 
     def run(self) -> None:
-        for kind_name in LISTED:
-            self._add(objects(self.connection, kind_name))
-        for kind_name, name in BY_NAME.items():
-            self._add(objects(self.connection, kind_name, fields=f"metadata.name={name}"))
-        self._pods(objects(self.connection, "Pod"))
+        steps: list[Callable[[], None]] = [
+            *(functools.partial(self._list, k) for k in LISTED),
+            *(functools.partial(self._list, k, f"metadata.name={n}") for k, n in BY_NAME.items()),
+            lambda: self._pods(objects(self.connection, "Pod")),
+            self._cluster_wide,
+        ]
+        for step in progress.track(steps, f"reading the cluster ({self.connection.name})"):
+            step()
+
+    def _list(self, kind_name: str, fields: str = "") -> None:
+        self._add(objects(self.connection, kind_name, fields=fields))
+
+    def _cluster_wide(self) -> None:
         self.discovery.issuer = published_issuer(self.connection)
         self.discovery.cluster_id = cluster_id(self.connection)
         self.discovery.webhook = webhook(self.connection)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from migrate.errors import UserError
+from migrate.model import progress
 from migrate.model.yamltags import Loader
 from migrate.read import decoding, values
 from migrate.read.decoding import Decoded
@@ -129,7 +130,7 @@ def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
         if root.is_file():
             yield SourceFile(str(root), str(root), _read(str(root)))
         elif root.is_dir():
-            for full in _yaml_files(root):
+            for full in progress.track(_yaml_files(root), f"reading {given}"):
                 yield SourceFile(full, full, _read(full))
         else:
             raise UserError(f"{given}: no such file or directory", "pass a file, a folder or -")

@@ -28,7 +28,9 @@ def environment(override: str | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        # HTML pages escape every value (names come from untrusted files); text targets
+        # (YAML, shell, HCL, Bicep, markdown) quote with their own filters
+        autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False, default=False),
     )
     from migrate.model import describe
 

@@ -68,6 +68,7 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
         "bicep/main.bicep.j2",
         "aso/kustomization.yaml.j2",
         "markdown/report.md.j2",
+        "html/plan.html.j2",
     ):
         assert f"migrate/templates/{template}" in names
     assert "migrate/model/plan.schema.json" in names  # the published plan format
@@ -80,5 +81,5 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
     sample = str(ROOT / "fixtures" / "sample-gitops")
     out = run(sys.executable, "-I", "-S", "-c", program, str(site), sample, cwd=tmp_path)
     count, kinds = out.split(" ", 1)
-    assert int(count) == 67
-    assert kinds.strip() == "['aso', 'az', 'bicep', 'kubernetes', 'markdown', 'terraform']"
+    assert int(count) == 71
+    assert kinds.strip() == "['aso', 'az', 'bicep', 'html', 'kubernetes', 'markdown', 'terraform']"

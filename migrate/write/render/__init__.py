@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 
 import jinja2
 
-from migrate.model import stages
+from migrate.model import progress, stages
 from migrate.model.plan import Plan
 from migrate.model.trust import refuse_invalid_credentials
 from migrate.write import jinja
-from migrate.write.render import aso, az, bicep, kubernetes, markdown, terraform
+from migrate.write.render import aso, az, bicep, html, kubernetes, markdown, terraform
 from migrate.write.render.output import RenderedFile
 from migrate.write.render.quoting import FILTERS
 
@@ -27,6 +27,7 @@ TARGETS: dict[str, Target] = {
     "bicep": bicep.files,
     "aso": aso.files,
     "markdown": markdown.files,
+    "html": html.files,
 }
 
 
@@ -47,8 +48,8 @@ def render(
     """Every file of every target and stage, paths relative to OUTDIR, sorted."""
     refuse_invalid_credentials(plan, "render")
     out: list[RenderedFile] = []
-    for target in targets:
-        for one in stages_of(stage):
-            for f in TARGETS[target](plan, one, env):
-                out.append(f.under(f"{target}/{one}"))
+    pairs = [(target, one) for target in targets for one in stages_of(stage)]
+    for target, one in progress.track(pairs, "rendering"):
+        for f in TARGETS[target](plan, one, env):
+            out.append(f.under(f"{target}/{one}"))
     return sorted(out, key=lambda f: f.path)

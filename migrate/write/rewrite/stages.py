@@ -17,7 +17,7 @@ from typing import cast
 
 import yaml
 
-from migrate.model import stages
+from migrate.model import progress, stages
 from migrate.model.inventory import Finding
 from migrate.model.memory import collector_paused
 from migrate.model.plan import (
@@ -121,7 +121,8 @@ class _Stage:
         for target in targets:
             by_file[target.file].append(target)
         emptied = []
-        for file in sorted(set(by_file) | set(doomed)):
+        files = sorted(set(by_file) | set(doomed))
+        for file in progress.track(files, f"rewriting {len(files)} files"):
             after = self.ws.edit(file, self._edits(file, by_file[file], doomed[file]))
             if doomed[file] and documents.is_empty(after):
                 self.ws.delete(file)
