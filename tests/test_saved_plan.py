@@ -61,7 +61,7 @@ def test_an_unedited_plan_renders_as_its_source(run_cli: Any, workdir: Path) -> 
         "prod-aks",
         "--sa-name",
         "{selector}-wi",
-        "-o",
+        "-d",
         "from-source",
     )
     assert code == 0, err

@@ -4,18 +4,15 @@ against the kube API fake and the Azure fake over real HTTP(S). No migrate inter
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.conftest import SUBSCRIPTION, TEAMS, TENANT, azure, azure_args
 
-TENANT = "11111111-1111-1111-1111-111111111111"
-SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
-TEAMS = ("orders", "payments", "search", "billing", "reports")  # fixtures/cluster-sample
+__all__ = ["SUBSCRIPTION", "TEAMS", "TENANT", "azure", "azure_args"]  # one Azure fake fixture
 SAMPLE_ISSUER = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/"
 
 
@@ -44,36 +41,6 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def kubeconfig(kube: FakeKubeApiServer, tmp_path: Path) -> str:
     return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
-
-
-@pytest.fixture
-def azure(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
-    """The fake Azure holding the sample cluster's identities, signed in as a service principal
-    (the environment credential); the CLI reaches it as a private cloud."""
-    with FakeAzure(tenant_id=TENANT) as fake:
-        for i, team in enumerate(TEAMS, 1):
-            fake.add_identity(
-                SUBSCRIPTION,
-                f"rg-{team}",
-                f"id-{team}",
-                client_id=f"{i:08d}-aaaa-4bbb-8ccc-{i:012d}",
-            )
-        monkeypatch.setenv("AZURE_CLIENT_ID", "wi-migrate-tests")
-        monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-secret")
-        monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
-        yield fake
-
-
-def azure_args(fake: FakeAzure) -> list[str]:
-    return [
-        "--arm-endpoint",
-        fake.base_url,
-        "--authority",
-        fake.authority,
-        "--subscription",
-        SUBSCRIPTION,
-    ]
 
 
 @pytest.fixture
