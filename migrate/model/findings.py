@@ -20,6 +20,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "invalid-name": ("error", "a name or namespace Kubernetes would refuse"),
     "invalid-label-value": ("error", "a selector or label value no pod can carry"),
     "behavior-spelling": ("warning", "a Behavior annotation that is not exactly 'namespaced'"),
+    "kustomize-patch-base-missing": (
+        "warning",
+        "a kustomize patch sets aadpodidbinding on an object not in PATH",
+    ),
+    "kustomize-patch-manual": ("warning", "an inline or JSON6902 patch sets aadpodidbinding"),
+    "shared-kustomize-base": ("info", "several kustomize overlays build one base's workloads"),
+    "pi-install-resource": ("warning", "a kustomization's resources: entry installs Pod Identity"),
     "unknown-owner": ("warning", "a pod's owner is of a kind the tool does not know"),
     # mapping rules
     "missing-identity": ("error", "a binding names an AzureIdentity that does not exist"),

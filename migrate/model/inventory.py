@@ -125,6 +125,9 @@ class Workload:
     managed_by: str  # "helm", "flux", "argocd" or ""
     origins: tuple[Origin, ...]
     annotations: Pairs = ()  # pod template annotations
+    # (namePrefix, nameSuffix) its kustomize build adds to names written beside it: a new
+    # ServiceAccount written next to it gets them too; () outside such a build
+    name_affixes: tuple[str, ...] = ()
 
     @property
     def ref(self) -> ObjectRef:

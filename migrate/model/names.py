@@ -75,6 +75,16 @@ def unique(name: str, taken: Container[str]) -> str:
     return next(c for c in candidates if c not in taken)
 
 
+def written(name: str, affixes: tuple[str, ...]) -> str:
+    """NAME as a file writes it, when a kustomize build adds AFFIXES (prefix, suffix)."""
+    if len(affixes) != 2:
+        return name
+    prefix, suffix = affixes
+    if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+        return name[len(prefix) : len(name) - len(suffix)]
+    return name
+
+
 def credential_name(wanted: str) -> str:
     """Fit a federated credential name to Azure's rule, with a stable hash when cut."""
     name = re.sub(r"[^a-zA-Z0-9_-]+", "-", wanted).strip("-_")

@@ -103,6 +103,9 @@ class CreateServiceAccount:
     automount: bool | None
     next_to: str  # file of the first workload using it (where a rewrite puts it)
     caused_by: tuple[Origin, ...]
+    # (namePrefix, nameSuffix) the kustomize build of next_to adds: the file writes the
+    # name without them (names.written); () outside such a build
+    name_affixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class SwitchWorkload:
     annotations: Pairs
     caused_by: tuple[Origin, ...]
     served_by: tuple[ServedBy, ...] = ()  # what reviewers see; writers do not need it
+    name_affixes: tuple[str, ...] = ()  # the workload's kustomize build's, as on a new account
 
 
 @dataclass(frozen=True)

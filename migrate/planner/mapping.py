@@ -210,6 +210,7 @@ class _Planner:
                     choice.automount,
                     group.workloads[0].origins[0].file,
                     group.origins,
+                    group.workloads[0].name_affixes,
                 )
             )
         else:

@@ -55,7 +55,7 @@ class ServiceAccounts:
         wanted = names.dns_subdomain(
             names.fill(self._settings.sa_name, {"selector": selector, "namespace": namespace})
         )
-        name = names.unique(wanted, self._taken(namespace, selector))
+        name = names.unique(_affixed(wanted, workloads), self._taken(namespace, selector))
         self._planned[namespace][name] = selector
         previous = [
             self._declared[(namespace, u)] for u in used if (namespace, u) in self._declared
@@ -100,6 +100,16 @@ class ServiceAccounts:
             for i in naming_old
             if new not in self._role_bindings[i].service_accounts
         )
+
+
+def _affixed(name: str, workloads: Sequence[Workload]) -> str:
+    """A new account written next to the workloads gets their kustomize build's namePrefix
+    and nameSuffix: its credential must name the account as built."""
+    affixes = {w.name_affixes for w in workloads}
+    if len(affixes) != 1 or not workloads[0].name_affixes:
+        return name
+    prefix, suffix = workloads[0].name_affixes
+    return names.dns_subdomain(f"{prefix}{name}{suffix}")
 
 
 def _account(workload: Workload) -> str:

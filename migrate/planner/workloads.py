@@ -63,6 +63,7 @@ class WorkloadChanges:
                     annotations,
                     workload.origins,
                     served_by,
+                    workload.name_affixes,
                 )
             )
         for name in workload.secret_provider_classes:

@@ -136,6 +136,11 @@ def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
             raise UserError(f"{given}: no such file or directory", "pass a file, a folder or -")
 
 
+def source(path: str) -> SourceFile:
+    """One file read by path (a kustomize base out of PATH)."""
+    return SourceFile(path, path, _read(path))
+
+
 def _yaml_files(root: Path) -> list[str]:
     """Paths as `str(Path(folder, name))` would print them, in the order of sorted Paths
     (part by part), built as plain strings: one Path per folder, not per file."""

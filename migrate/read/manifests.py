@@ -18,12 +18,14 @@ import yaml
 
 from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin, Workload
-from migrate.read import masking, merge
+from migrate.read import builds, files, masking, merge
+from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
 from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
 from migrate.read.files import mentions as scalar_mentions
-from migrate.read.kustomize import Namespaces
+from migrate.read.kustomize import KUSTOMIZATION_NAMES, Namespaces
 from migrate.read.objects import PI_KINDS, READERS, Record, records
+from migrate.read.overlays import Overlays
 from migrate.read.values import DuplicateKey
 
 PI_MARKERS = re.compile(
@@ -38,19 +40,45 @@ LABEL_VALUE = re.compile(PI_LABEL + r"\s*[=:]\s*[\w.-]")
 
 
 def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
-    reader = Reader(Namespaces([_root(p) for p in paths if p != STDIN]), default_namespace)
+    sources = list(walk(paths))
+    overlays = _overlays(sources)
+    reader = Reader(
+        Namespaces([_root(p) for p in paths if p != STDIN]), default_namespace, overlays
+    )
     later: list[SourceFile] = []
-    for source in walk(paths):
+    for source in sources:
         if PI_MARKERS.search(source.searchable):
             reader.read_file(source, relevant=True)
         else:
             later.append(source)
     used = _account_pattern(reader.service_account_names())
+    patched = overlays.patched_files() if overlays else set()
     for source in later:
         data = source.searchable
-        if ACCOUNT_KINDS.search(data) or (used and used.search(data)):
+        if (
+            ACCOUNT_KINDS.search(data)
+            or (used and used.search(data))
+            or (patched and os.path.realpath(source.full_path) in patched)
+        ):
             reader.read_file(source, relevant=False)
     return reader.inventory(tuple(paths))
+
+
+def _overlays(sources: list[SourceFile]) -> Overlays | None:
+    """The kustomize builds under PATH, and the files they reach out of it (read too)."""
+    found = []
+    for source in sources:
+        if source.full_path and os.path.basename(source.full_path) in KUSTOMIZATION_NAMES:
+            try:
+                found.append((source.path, source.text()))
+            except Undecodable:
+                continue
+    if not found:
+        return None
+    scanned = builds.scan(found)
+    inside = {os.path.realpath(s.full_path) for s in sources if s.full_path}
+    sources += [files.source(path) for path in scanned.outside(inside)]
+    return Overlays(scanned)
 
 
 def _root(path: str) -> Path:
@@ -68,8 +96,11 @@ def _account_pattern(names: set[str]) -> re.Pattern[bytes] | None:
 
 
 class Reader:
-    def __init__(self, namespaces: Namespaces, default_namespace: str) -> None:
+    def __init__(
+        self, namespaces: Namespaces, default_namespace: str, overlays: Overlays | None = None
+    ) -> None:
         self._namespaces = namespaces
+        self._overlays = overlays
         self._default_namespace = default_namespace
         self._records: list[Record] = []
         self._findings: list[Finding] = []
@@ -84,7 +115,12 @@ class Reader:
         }
 
     def inventory(self, source: tuple[str, ...]) -> Inventory:
-        merged, conflicts = merge.records(self._records)
+        found, patches = self._records, 0
+        if self._overlays:
+            patched, problems = self._overlays.finish()
+            self._findings += problems
+            found, patches = self._overlays.settle(found + patched), len(patched)
+        merged, conflicts = merge.records(found, patches)
         return merge.inventory(
             merged,
             findings=tuple(self._findings) + conflicts,
@@ -112,20 +148,58 @@ class Reader:
                 code = "helm-template" if "{{" in text else "invalid-yaml"
                 self._unparsed(source, text, code, e.line, e.problem)
             return
-        namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
-        for doc in docs:
-            wanted = doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS)
-            if wanted and not self._read_guarded(source, text, doc, namespace, relevant):
+        views: list[View | None] = [None]
+        if self._overlays and source.full_path:
+            if os.path.basename(source.full_path) in KUSTOMIZATION_NAMES:
+                self._read_kustomization(source, relevant)
                 return
+            views = list(self._overlays.builds.of(source.full_path)) or [None]
+            patches = [] if views[0] else self._overlays.builds.patches_in(source.full_path)
+            if patches:
+                for patch in patches:
+                    for doc in docs:
+                        self._overlays.patch(patch, source, doc)
+                return
+        namespace = self._namespaces.for_file(source.full_path) or self._default_namespace
+        for view in views:
+            ns = namespace if view is None else self._default_namespace
+            for doc in docs:
+                wanted = (
+                    doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS)
+                )
+                if wanted and not self._read_guarded(source, text, doc, ns, relevant, view):
+                    return
+
+    def _read_kustomization(self, source: SourceFile, relevant: bool) -> None:
+        """Its inline patches, and its resources: entries that install Pod Identity."""
+        assert self._overlays is not None
+        if not relevant:
+            return
+        self._findings += self._overlays.install_entries(source)
+        for patch in self._overlays.builds.patches_in(source.full_path):
+            if not patch.text or not PI_MARKERS.search(patch.text.encode()):
+                continue
+            try:
+                docs = parse(source.path, "\n" * (patch.line - 1) + patch.text)
+            except ParseError:
+                continue
+            for doc in docs:
+                self._overlays.patch(patch, source, doc)
 
     def _read_guarded(
-        self, source: SourceFile, text: str, doc: Document, namespace: str, relevant: bool
+        self,
+        source: SourceFile,
+        text: str,
+        doc: Document,
+        namespace: str,
+        relevant: bool,
+        view: View | None = None,
     ) -> bool:
         """The per-document boundary: a document that cannot be read is a finding at its
         line; the file's other documents are read as usual (False: stop reading the file,
         a Helm template outside a chart)."""
         try:
-            self._read_document(source, doc, namespace)
+            self._read_document(source, doc, namespace, view)
         except DuplicateKey as e:
             self._findings.append(_bad_document(source, doc, "duplicate-key", e))
         except (yaml.YAMLError, RecursionError) as e:
@@ -160,7 +234,9 @@ class Reader:
             )
         )
 
-    def _read_document(self, source: SourceFile, doc: Document, namespace: str) -> None:
+    def _read_document(
+        self, source: SourceFile, doc: Document, namespace: str, view: View | None
+    ) -> None:
         data = doc.summary
         if (
             isinstance(data, dict)
@@ -172,14 +248,20 @@ class Reader:
                 node = items.value[i] if items is not None else doc.node
                 sub = Document(doc.file, doc.index, node.start_mark.line + 1, node, doc.text)
                 sub.summary = item
-                self._read_object(source, sub, namespace)
+                self._read_object(source, sub, namespace, view)
         else:
-            self._read_object(source, doc, namespace)
+            self._read_object(source, doc, namespace, view)
 
-    def _read_object(self, source: SourceFile, doc: Document, namespace: str) -> None:
+    def _read_object(
+        self, source: SourceFile, doc: Document, namespace: str, view: View | None
+    ) -> None:
         data = doc.summary
-        origin = Origin(source.path, doc.line, doc.index, version=source.fingerprint)
         kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
+        written = ""
+        if view is not None and kind:
+            assert self._overlays is not None
+            data, written = self._overlays.built(data, view)
+        origin = Origin(source.path, doc.line, doc.index, written, version=source.fingerprint)
         found: list[Record] = []
         if kind:
             ns = namespace or "default"
@@ -190,6 +272,9 @@ class Reader:
             if found and not namespace and _needs_namespace(data, found):
                 self._findings.append(_default_namespace(origin, kind, data))
             self._records.extend(found)
+            if view is not None:
+                assert self._overlays is not None
+                self._overlays.keep(found, view)
         self._check_mentions(doc, origin, kind, found)
 
     def _check_mentions(

@@ -46,15 +46,18 @@ def key(record: Record) -> tuple[str, ...]:
     return (type(record).__name__, kind, record.namespace, record.name)
 
 
-def records(found: list[Record]) -> tuple[list[Record], tuple[Finding, ...]]:
-    """Merge records of the same object; later origins (overlay patches) win conflicts."""
+def records(found: list[Record], patches: int = 0) -> tuple[list[Record], tuple[Finding, ...]]:
+    """Merge records of the same object; later origins (overlay patches) win conflicts.
+    The last PATCHES records come from kustomize patches: changing a value is what they
+    are for, not a conflict."""
     by_key: dict[tuple[str, ...], Record] = {}
     problems: list[Finding] = []
-    for record in found:
+    first_patch = len(found) - patches
+    for i, record in enumerate(found):
         k = key(record)
         if k in by_key:
             by_key[k], conflicts = _merge(by_key[k], record)
-            if conflicts:
+            if conflicts and i < first_patch:
                 problems.append(_conflict(by_key[k], conflicts))
         else:
             by_key[k] = record
@@ -63,7 +66,10 @@ def records(found: list[Record]) -> tuple[list[Record], tuple[Finding, ...]]:
 
 
 def _merge(old: Record, new: Record) -> tuple[Record, list[str]]:
-    changes: dict[str, Any] = {"origins": old.origins + new.origins}
+    # a file two builds reach without renaming its objects is one origin, not two
+    changes: dict[str, Any] = {
+        "origins": old.origins + tuple(o for o in new.origins if o not in old.origins)
+    }
     conflicts = []
     for field in dataclasses.fields(old):
         if field.name == "origins":

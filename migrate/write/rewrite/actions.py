@@ -14,7 +14,8 @@ from typing import Union
 
 import yaml
 
-from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, Finding
+from migrate.model import names
+from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, Finding, ObjectRef, Origin
 from migrate.model.plan import (
     AddBindingSubject,
     AnnotateServiceAccount,
@@ -28,7 +29,7 @@ from migrate.model.plan import (
 from migrate.read.files import Document, child
 from migrate.write.rewrite import notes
 from migrate.write.rewrite.edits import RewriteError
-from migrate.write.rewrite.locate import Located, at, find, labels
+from migrate.write.rewrite.locate import Located, at, find, labels, scalar_of
 from migrate.write.rewrite.ops import AppendItem, Op, RemovePair, Scalar, SetPairs
 
 
@@ -60,7 +61,7 @@ def holders(action: FileAction, documents: Documents) -> list[tuple[str, Located
     for origin in action.caused_by:
         if not origin.file or origin.file == "-":
             continue
-        located = find(documents(origin.file), action.target, origin.document)
+        located = find(documents(origin.file), as_written(origin, action.target), origin.document)
         if located is not None:
             found.setdefault(
                 (origin.file, located.doc.index, located.prefix), (origin.file, located)
@@ -72,6 +73,16 @@ def holders(action: FileAction, documents: Documents) -> list[tuple[str, Located
             "the files changed since the plan; plan again"
         )
     return list(found.values())
+
+
+def as_written(origin: Origin, target: ObjectRef) -> ObjectRef:
+    """The object as its file writes it: a kustomize build may rename it (Origin.ref)."""
+    if not origin.file or origin.ref.count("/") != 2:
+        return target
+    kind, namespace, name = origin.ref.split("/")
+    if kind != target.kind:  # the origin of another object that caused the action
+        return target
+    return ObjectRef(kind, name, namespace, target.api_version)
 
 
 def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> list[Target]:
@@ -114,11 +125,22 @@ def _switch(action: SwitchWorkload, found: list[tuple[str, Located]], why: str) 
         out.append(SetPairs((*template, "metadata", "annotations"), quoted))
     spec = at(obj.node, (*action.template_path, "spec"))
     keys = [k for k in ("serviceAccountName", "serviceAccount") if spec and child(spec, k)]
-    account = Scalar(action.service_account)
-    out.append(
-        SetPairs((*template, "spec"), tuple((k, account) for k in keys or ["serviceAccountName"]))
-    )
+    written = names.written(action.service_account, action.name_affixes)
+    # a kustomize patch does not repeat the account its base already names
+    if keys or not any(_account(o, action.template_path) == written for _, o in found):
+        account = Scalar(written)
+        pairs = tuple((k, account) for k in keys or ["serviceAccountName"])
+        out.append(SetPairs((*template, "spec"), pairs))
     return [Target(file, obj, op, why) for op in out]
+
+
+def _account(located: Located, template_path: tuple[str, ...]) -> str:
+    spec = at(located.node, (*template_path, "spec"))
+    for key in ("serviceAccountName", "serviceAccount"):
+        node = child(spec, key) if spec is not None else None
+        if node is not None:
+            return scalar_of(node)
+    return ""
 
 
 def _remove_label(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from migrate.model import names
 from migrate.model.inventory import Finding
 from migrate.model.plan import CreateServiceAccount
+from migrate.read.builds import Builds
 from migrate.read.kustomize import Namespaces
 from migrate.write.rewrite.actions import placeholder
 from migrate.write.rewrite.workspace import Workspace, folder
@@ -13,7 +15,12 @@ from migrate.write.rewrite.yamltext import Layout, detect, scalar
 
 
 def path_of(action: CreateServiceAccount) -> str:
-    return os.path.join(folder(action.next_to), f"serviceaccount-{action.target.name}.yaml")
+    return os.path.join(folder(action.next_to), f"serviceaccount-{name_of(action)}.yaml")
+
+
+def name_of(action: CreateServiceAccount) -> str:
+    """The name the file writes: kustomize adds the build's namePrefix/nameSuffix."""
+    return names.written(action.target.name, action.name_affixes)
 
 
 def text(
@@ -21,6 +28,7 @@ def text(
     action: CreateServiceAccount,
     namespaces: Namespaces,
     findings: list[Finding],
+    builds: Builds | None = None,
 ) -> str:
     path = path_of(action)
     layout = _layout_of(ws, action.next_to)
@@ -30,9 +38,11 @@ def text(
         "apiVersion: v1",
         "kind: ServiceAccount",
         "metadata:",
-        f"{s}name: {action.target.name}",
+        f"{s}name: {name_of(action)}",
     ]
-    if namespaces.for_file(os.path.abspath(path)) != ns:
+    if namespaces.for_file(os.path.abspath(path)) != ns and not _set_by_builds(
+        builds, action.next_to, ns
+    ):
         lines.append(f"{s}namespace: {scalar(ns)}")
     annotations = []
     for key, value in action.annotations:
@@ -47,6 +57,13 @@ def text(
     if action.automount is not None:
         lines.append(f"automountServiceAccountToken: {'true' if action.automount else 'false'}")
     return layout.newline.join(lines) + layout.newline
+
+
+def _set_by_builds(builds: Builds | None, neighbour: str, namespace: str) -> bool:
+    """Every kustomize build that reaches the neighbour sets its objects' namespace, one of
+    them to NAMESPACE: a namespace in the file would be overridden (or wrong elsewhere)."""
+    given = {v.namespace("ServiceAccount", "") for v in builds.of(neighbour)} if builds else set()
+    return namespace in given and "" not in given
 
 
 def _layout_of(ws: Workspace, neighbour: str) -> Layout:

@@ -27,13 +27,15 @@ from migrate.model.plan import (
     DeleteObject,
     Plan,
 )
+from migrate.read import builds
 from migrate.read.files import Document
 from migrate.read.kustomize import Namespaces
 from migrate.write.rewrite import actions, blocks, documents, kustomizations, notes, redump
 from migrate.write.rewrite.actions import FileAction, Target
 from migrate.write.rewrite.edits import Edit, RewriteError
 from migrate.write.rewrite.locate import Located
-from migrate.write.rewrite.ops import NeedsRedump, Op, RemoveItems, Unsafe
+from migrate.write.rewrite.locate import Path as KeyPath
+from migrate.write.rewrite.ops import NeedsRedump, Op, RemoveItems, SetPairs, Unsafe
 from migrate.write.rewrite.serviceaccounts import path_of, text
 from migrate.write.rewrite.workspace import FileState, Workspace
 from migrate.write.rewrite.yamltext import detect
@@ -104,6 +106,8 @@ class _Stage:
         self, ws: Workspace, roots: Sequence[str], namespaces: Namespaces, findings: list[Finding]
     ) -> None:
         self.ws, self.roots, self.namespaces, self.findings = ws, roots, namespaces, findings
+        self.builds: builds.Builds | None = None
+        self.created: set[str] = set()
 
     def run(self, todo: list[FileAction]) -> None:
         targets: list[Target] = []
@@ -133,8 +137,14 @@ class _Stage:
 
     def _create(self, action: CreateServiceAccount) -> str:
         path = path_of(action)
-        self.ws.create(path, text(self.ws, action, self.namespaces, self.findings))
+        if self.builds is None:
+            self.builds = builds.scan_roots(self.roots)
+        new = text(self.ws, action, self.namespaces, self.findings, self.builds)
+        if path in self.created and self.ws.text(path) == new:
+            return ""  # one file in a base serves every overlay that reaches it
+        self.ws.create(path, new)
         self.ws.note(path, "new file")
+        self.created.add(path)
         return path
 
     def _kustomizations(self, emptied: list[str], created: list[str]) -> None:
@@ -192,7 +202,10 @@ class _Stage:
         out: list[Edit] = []
         kept: list[tuple[Op, str]] = []
         redump_reason: NeedsRedump | None = None
-        for op, why in _merged(todo):
+        todo, clashes = _clashes(_merged(todo))
+        for key, whys in clashes:
+            self.findings.append(_clash(file, doc, key, whys))
+        for op, why in todo:
             try:
                 out += blocks.edits(text, layout, doc.node, op, why)
                 kept.append((op, why))
@@ -220,6 +233,49 @@ def _merged(todo: list[tuple[Op, str]]) -> list[tuple[Op, str]]:
             out.append((op, why))
     out += [(RemoveItems(path, tuple(sorted(i))), "remove entries") for path, i in removals.items()]
     return out
+
+
+def _clashes(
+    todo: list[tuple[Op, str]],
+) -> tuple[list[tuple[Op, str]], list[tuple[str, list[str]]]]:
+    """One document, several actions: a kustomize base that two overlays build. The same
+    edit is made once; a key that they want set to different values is not set at all."""
+    values: dict[tuple[KeyPath, str], set[str]] = defaultdict(set)
+    for op, _ in todo:
+        if isinstance(op, SetPairs):
+            for key, value in op.pairs:
+                values[(op.path, key)].add(value.value)
+    clashing = {k for k, v in values.items() if len(v) > 1}
+    kept: list[tuple[Op, str]] = []
+    seen: set[Op] = set()
+    whys: dict[str, list[str]] = defaultdict(list)
+    for op, why in todo:
+        if isinstance(op, SetPairs) and any((op.path, k) in clashing for k, _ in op.pairs):
+            for k, _ in op.pairs:
+                if (op.path, k) in clashing:
+                    whys[k].append(why)
+            pairs = tuple(p for p in op.pairs if (op.path, p[0]) not in clashing)
+            if not pairs:
+                continue
+            op = SetPairs(op.path, pairs, op.fold)
+        if op not in seen:
+            seen.add(op)
+            kept.append((op, why))
+    return kept, sorted(whys.items())
+
+
+def _clash(file: str, doc: Document, key: str, whys: list[str]) -> Finding:
+    targets = sorted({why.partition(" ")[2] for why in whys})
+    return notes.make(
+        "not-rewritten",
+        file,
+        doc.line,
+        f"{key} would get different values for {', '.join(targets)}, which all come from "
+        f"document {doc.index + 1} of {file} (a kustomize base several overlays build): "
+        "not set",
+        f"set {key} in a patch in each overlay (patches: - path: ...), with that overlay's value",
+        targets[0],
+    )
 
 
 def _unsafe(file: str, doc: Document, why: str, e: Unsafe) -> Finding:
