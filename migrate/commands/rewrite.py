@@ -7,15 +7,16 @@ from typing import Any
 import click
 
 from migrate.commands.options import planning_options, settings
-from migrate.errors import EXIT_ERROR, UserError
+from migrate.errors import EXIT_ERROR, EXIT_STOPPED, UserError
 from migrate.jobs.plan import plan_or_load
 from migrate.model.inventory import Finding
 from migrate.model.outcomes import Tally, WriteBack
 from migrate.model.plan import Plan
-from migrate.model.stages import CHOICES
-from migrate.write.rewrite import stages, worktree, writer
+from migrate.model.stages import CHOICES, SWITCH
+from migrate.write.rewrite import gate, stages, worktree, writer
 from migrate.write.rewrite.edits import RewriteError
 
+SHOWN = 20  # blockers listed, as the live gates do
 MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-rewritten")
 
 
@@ -35,6 +36,13 @@ MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-re
 @click.option(
     "--force", is_flag=True, help="Write what the plan has even when it has error findings."
 )
+@click.option(
+    "--skip-gate",
+    multiple=True,
+    type=click.Choice([gate.NAME]),
+    metavar="NAME",
+    help="switch: rewrite even though prepare's changes are not in the repo yet (prepared).",
+)
 @planning_options
 def command(
     paths: tuple[str, ...],
@@ -43,6 +51,7 @@ def command(
     show_diff: bool,
     allow_dirty: bool,
     force: bool,
+    skip_gate: tuple[str, ...],
     **options: Any,
 ) -> int:
     """Rewrite the manifests in PATH for one migration stage, with minimal diffs.
@@ -58,6 +67,8 @@ def command(
         result = stages.rewrite(plan, stage, roots, force=force)
     except RewriteError as e:
         raise UserError(f"{e}; nothing was changed", "fix the file, or plan again") from None
+    if stage == SWITCH:
+        _gate(gate.prepared(plan), gate.NAME in skip_gate)
     findings = (*plan.findings, *result.findings)
     for finding in plan.findings:
         if finding.severity != "info":
@@ -78,6 +89,22 @@ def command(
     click.echo(_summary(writeback, len(changed)), err=True)
     errors = plan.errors or any(f.severity == "error" for f in result.findings)
     return EXIT_ERROR if errors else Tally.of(s.outcome for s in statuses).exit_code(writeback)
+
+
+def _gate(blockers: list[str], skipped: bool) -> None:
+    """Refuse, as the live gate does, to switch pods to accounts the repo does not have."""
+    if not blockers:
+        return
+    if skipped:
+        click.echo(f"gate {gate.NAME} skipped with {len(blockers)} blocker(s)", err=True)
+        return
+    shown = "\n".join(f"  - {b}" for b in blockers[:SHOWN])
+    more = f"\n  ... and {len(blockers) - SHOWN} more" if len(blockers) > SHOWN else ""
+    raise UserError(
+        f"gate {gate.NAME} before {SWITCH} failed: {len(blockers)} blocker(s)\n{shown}{more}",
+        f"{gate.HINT}; then run the same command again (or override with --skip-gate {gate.NAME})",
+        EXIT_STOPPED,
+    )
 
 
 def _show(finding: Finding) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from migrate.model import names
 from migrate.model.inventory import WI_USE_LABEL
 from migrate.model.plan import (
     Action,
@@ -33,13 +34,27 @@ def objects(path: Path) -> Iterator[dict[str, Any]]:
             yield doc
 
 
-def named(tree: Path, files: set[str], ref: ObjectRef) -> list[dict[str, Any]]:
+def named(
+    tree: Path, files: set[str], ref: ObjectRef, written: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Objects of REF's kind named as REF, or as WRITTEN (kustomize renames them)."""
+    wanted = {ref.name, *written}
     return [
         obj
         for file in sorted(files)
         for obj in objects(tree / file)
-        if obj.get("kind") == ref.kind and (obj.get("metadata") or {}).get("name") == ref.name
+        if obj.get("kind") == ref.kind and (obj.get("metadata") or {}).get("name") in wanted
     ]
+
+
+def as_written(action: Action) -> frozenset[str]:
+    """The names the files give the target where a kustomize build renames it."""
+    kind = getattr(action, "target", None) and action.target.kind  # type: ignore[union-attr]
+    return frozenset(
+        o.ref.split("/")[2]
+        for o in getattr(action, "caused_by", ())
+        if o.file and o.ref.count("/") == 2 and o.ref.split("/")[0] == kind
+    )
 
 
 def dig(obj: Any, *path: str) -> Any:
@@ -52,8 +67,9 @@ def check(action: Action, tree: Path) -> None:
     """Assert the rewritten TREE carries out ACTION (paths in origins are relative to it)."""
     files = {o.file for o in getattr(action, "caused_by", ()) if o.file}
     if isinstance(action, CreateServiceAccount):
-        path = Path(os.path.dirname(action.next_to)) / f"serviceaccount-{action.target.name}.yaml"
-        (sa,) = named(tree, {str(path)}, action.target)
+        name = names.written(action.target.name, action.name_affixes)
+        path = Path(os.path.dirname(action.next_to)) / f"serviceaccount-{name}.yaml"
+        (sa,) = named(tree, {str(path)}, action.target, frozenset({name}))
         annotations = dig(sa, "metadata", "annotations")
         assert all(annotations.get(k) for k, _ in action.annotations), annotations
         assert [s["name"] for s in sa.get("imagePullSecrets", [])] == list(
@@ -61,7 +77,7 @@ def check(action: Action, tree: Path) -> None:
         )
         assert sa.get("automountServiceAccountToken") == action.automount
         return
-    found = named(tree, files, action.target)
+    found = named(tree, files, action.target, as_written(action))
     if isinstance(action, DeleteObject):
         assert not found, f"{action.target} is still in {files}"
         return
@@ -73,7 +89,15 @@ def check(action: Action, tree: Path) -> None:
             dig(t, "spec", "serviceAccountName") or dig(t, "spec", "serviceAccount")
             for t in templates
         }
-        assert action.service_account in accounts, accounts
+        account = names.written(action.service_account, action.name_affixes)
+        # a kustomize patch does not repeat the account its base names: the base has it
+        base = named(
+            tree, files | {o.file for o in action.caused_by}, action.target, as_written(action)
+        )
+        accounts |= {
+            dig(dig(o, *action.template_path) or {}, "spec", "serviceAccountName") for o in base
+        }
+        assert account in accounts, accounts
         for key, value in action.annotations:
             assert any(dig(t, "metadata", "annotations", key) == value for t in templates)
     elif isinstance(action, RemovePodLabel):

@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import ROOT, SAMPLE, copy_repo, snapshot
 
 ARGS = ("--issuer", "https://issuer.example/", "--cluster-name", "c1")
+# switch-comments has no ServiceAccount yet: its switch is rewritten on its own, past the gate
+SWITCH = (*ARGS, "--skip-gate", "prepared")
 CASE = ROOT / "tests/cases/rewrite/switch-comments/input"
 
 
@@ -21,20 +23,20 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_check_exits_1_and_writes_nothing(repo: Path, run_cli) -> None:
     before = snapshot(repo)
-    code, _out, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)
+    code, _out, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *SWITCH)
     assert code == 1
     assert "would rewrite repo/orders.yaml" in err
     assert "unchanged repo/identity.yaml" not in err  # only files the stage concerns
     assert snapshot(repo) == before
-    run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)
+    run_cli("rewrite", "repo", "--stage", "switch", *SWITCH)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--check", *SWITCH)
     assert code == 0, err
     assert "nothing to change" in err and "would rewrite" not in err
 
 
 def test_diff_prints_unified_diffs_and_writes_nothing(repo: Path, run_cli) -> None:
     before = snapshot(repo)
-    code, out, _err = run_cli("rewrite", "repo", "--stage", "switch", "--diff", *ARGS)
+    code, out, _err = run_cli("rewrite", "repo", "--stage", "switch", "--diff", *SWITCH)
     assert code == 0
     assert out.startswith("--- a/repo/orders.yaml\n+++ b/repo/orders.yaml\n")
     assert '+        azure.workload.identity/use: "true"\n' in out
@@ -73,14 +75,14 @@ def test_refuses_files_with_uncommitted_changes(repo: Path, run_cli) -> None:
     orders = repo / "orders.yaml"
     orders.write_text(orders.read_text() + "# work in progress\n")
     before = snapshot(repo)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *SWITCH)
     assert code == 1
     assert "error: uncommitted changes in files to rewrite: repo/orders.yaml" in err
     assert "--allow-dirty" in err
     assert snapshot(repo) == before
     # --check and --diff write nothing: no refusal
-    assert run_cli("rewrite", "repo", "--stage", "switch", "--check", *ARGS)[0] == 1
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--allow-dirty", *ARGS)
+    assert run_cli("rewrite", "repo", "--stage", "switch", "--check", *SWITCH)[0] == 1
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--allow-dirty", *SWITCH)
     assert code == 0, err
     assert "rewrote repo/orders.yaml" in err
 
@@ -89,7 +91,7 @@ def test_clean_git_tree_is_rewritten(repo: Path, run_cli) -> None:
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "init")
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *SWITCH)
     assert code == 0, err
     assert "rewrote repo/orders.yaml" in err
 
@@ -132,3 +134,45 @@ def test_sample_repo_stage_by_stage_each_run_twice(tmp_path: Path, monkeypatch, 
         b"aadpodidbinding"
         in (tmp_path / "repo/apps/analytics/clickstream-ingest-deployment.yaml").read_bytes()
     )
+
+
+def test_switch_before_prepare_is_refused_like_the_live_gate(repo: Path, run_cli) -> None:
+    """The ServiceAccount prepare creates is not in the repo: switching the pods to it
+    would leave them without a token. Exit 3, the missing account named, nothing written."""
+    before = snapshot(repo)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 3
+    assert "gate prepared before switch failed: 1 blocker(s)" in err
+    assert "  - ServiceAccount orders/orders is not in the repo yet" in err
+    assert "run rewrite --stage prepare first" in err
+    assert "--skip-gate prepared" in err
+    assert snapshot(repo) == before
+    # once prepare's change is in, the gate passes without being skipped
+    assert run_cli("rewrite", "repo", "--stage", "prepare", *ARGS)[0] == 0
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 0, err
+    assert "gate" not in err
+
+
+def test_the_prepared_gate_can_be_skipped(repo: Path, run_cli) -> None:
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *SWITCH)
+    assert code == 0, err
+    assert "gate prepared skipped with 1 blocker(s)" in err
+    assert "rewrote" in err
+
+
+def test_a_missing_client_id_annotation_blocks_the_switch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    copy_repo(ROOT / "tests/cases/rewrite/prepare-annotate-existing/input", tmp_path, monkeypatch)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 3
+    assert "has no azure.workload.identity/client-id annotation yet" in err
+    assert run_cli("rewrite", "repo", "--stage", "prepare", *ARGS)[0] == 0
+    assert run_cli("rewrite", "repo", "--stage", "switch", *ARGS)[0] == 0
+
+
+def test_all_stages_at_once_need_no_gate(repo: Path, run_cli) -> None:
+    code, _, err = run_cli("rewrite", "repo", "--stage", "all", *ARGS)
+    assert code == 0, err
+    assert "gate" not in err
