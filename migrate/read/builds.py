@@ -122,6 +122,21 @@ class _Kustomization:
             _text(self.data.get("nameSuffix")),
         )
 
+    def text_line(self, key: str, entry: dict[str, Any], line: int) -> int:
+        """The first line of an entry's inline `patch:` text (a block scalar starts on the
+        line after its `|`)."""
+        node = child(self.doc.node, key) if self.doc else None
+        items = self.data.get(key)
+        if not isinstance(node, yaml.SequenceNode) or not isinstance(items, list):
+            return line
+        for item, item_node in zip(items, node.value, strict=False):
+            if item is entry:
+                text = child(item_node, "patch")
+                if isinstance(text, yaml.ScalarNode):
+                    block = text.style in ("|", ">")
+                    return int(text.start_mark.line) + 1 + (1 if block else 0)
+        return line
+
     def entries(self, key: str) -> Iterator[tuple[Any, int]]:
         """Each item of the list KEY, with its line."""
         node = child(self.doc.node, key) if self.doc else None
@@ -281,7 +296,8 @@ def _patches(k: _Kustomization, view: View, depth: int) -> Iterator[Patch]:
                 json = key == "patchesJson6902"
                 if isinstance(entry.get("patch"), str):
                     text = entry["patch"]
-                    yield Patch(view, depth, k.file, k.file, text, line + 1, target, json)
+                    line = k.text_line(key, entry, line)
+                    yield Patch(view, depth, k.file, k.file, text, line, target, json)
                 elif isinstance(entry.get("path"), str):
                     yield _file_patch(k, view, depth, entry["path"], target, json)
 

@@ -17,7 +17,15 @@ from typing import Any
 import yaml
 
 from migrate.model import findings
-from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin, Workload
+from migrate.model.inventory import (
+    PI_LABEL,
+    AzureIdentity,
+    AzureIdentityBinding,
+    Finding,
+    Inventory,
+    Origin,
+    Workload,
+)
 from migrate.read import builds, files, masking, merge
 from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
@@ -117,7 +125,7 @@ class Reader:
     def inventory(self, source: tuple[str, ...]) -> Inventory:
         found, patches = self._records, 0
         if self._overlays:
-            patched, problems = self._overlays.finish()
+            patched, problems = self._overlays.finish(self._client_id)
             self._findings += problems
             found, patches = self._overlays.settle(found + patched), len(patched)
         merged, conflicts = merge.records(found, patches)
@@ -127,6 +135,20 @@ class Reader:
             source=source,
             fingerprints=tuple(sorted(self._fingerprints.items())),
         )
+
+    def _client_id(self, selector: str) -> str:
+        """The client id of an identity a binding with SELECTOR names, as read so far."""
+        bindings = [
+            (b.namespace, b.identity)
+            for b in self._records
+            if isinstance(b, AzureIdentityBinding) and b.selector == selector
+        ]
+        ids = [
+            i.client_id
+            for i in self._records
+            if isinstance(i, AzureIdentity) and (i.namespace, i.name) in bindings and i.client_id
+        ]
+        return ids[-1] if ids else ""
 
     def read_file(self, source: SourceFile, relevant: bool) -> None:
         if relevant:

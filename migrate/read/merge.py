@@ -110,7 +110,7 @@ def _conflict(record: Record, fields: list[str]) -> Finding:
         record.origins[-1],
         f"{key(record)[1]} {record.namespace}/{record.name} is defined more than once "
         f"with different {', '.join(sorted(set(fields)))} ({where}); the last one is used",
-        "plan one overlay at a time, e.g. wi-migrate plan app/base app/overlays/prod",
+        "keep one definition of it, or plan the folders that hold them one at a time",
     )
 
 

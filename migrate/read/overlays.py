@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,17 @@ from migrate.read.files import Document, SourceFile
 from migrate.read.objects import Record, records
 from migrate.read.patches import Built, Partial, partials, targets
 
+# Flux's controllers run as ServiceAccounts of their own names (flux2 manifests/install)
+FLUX_CONTROLLERS = frozenset(
+    {
+        "source-controller",
+        "kustomize-controller",
+        "helm-controller",
+        "notification-controller",
+        "image-reflector-controller",
+        "image-automation-controller",
+    }
+)
 PI_INSTALL = ("aad-pod-identity", "aad-pod-id", "deployment-rbac.yaml", "mic-exception.yaml")
 
 
@@ -35,6 +47,7 @@ class Overlays:
     )  # top -> account as written -> (namespace, name) as built
     _patches: list[tuple[Patch, SourceFile, Document]] = field(default_factory=list)
     _in_view: list[tuple[Record, View]] = field(default_factory=list)
+    _client_id: Callable[[str], str] = field(default=lambda selector: "")
 
     def built(self, data: dict[str, Any], view: View) -> tuple[dict[str, Any], str]:
         """DATA as the build makes it, and the object as written ("" when the same)."""
@@ -64,8 +77,12 @@ class Overlays:
         """Real paths of the resources of every build a patch read so far applies in."""
         return {f for p, _, _ in self._patches for f in self.builds.files_of(p.view.top)}
 
-    def finish(self) -> tuple[list[Record], list[Finding]]:
-        """The patches' records (to merge after every other), and the findings."""
+    def finish(
+        self, client_id: Callable[[str], str] = lambda selector: ""
+    ) -> tuple[list[Record], list[Finding]]:
+        """The patches' records (to merge after every other), and the findings. CLIENT_ID:
+        the client id of the identity a selector's binding names, for manual steps."""
+        self._client_id = client_id
         out: list[Record] = []
         problems: list[Finding] = []
         problems += self._shared_bases()
@@ -109,9 +126,10 @@ class Overlays:
         if sets_label and (patch.text or not part.name):
             notes.append(_manual_patch(patch, origin, sets_label))
         if not hits:
-            if sets_label:
-                notes.append(self._unresolved(patch, origin, part, sets_label))
-            return [], notes
+            if not sets_label:
+                return [], notes
+            notes.append(self._unresolved(patch, origin, part, sets_label))
+            return self._flux_controller(patch, origin, part), notes
         out: list[Record] = []
         for hit in hits:
             meta = _mapping(part.data.get("metadata"))
@@ -158,14 +176,31 @@ class Overlays:
         k = self.builds.kustomizations.get(os.path.realpath(os.path.dirname(source.full_path)))
         out = []
         for entry, line in k.entries("resources") if k else ():
-            if isinstance(entry, str) and any(word in entry for word in PI_INSTALL):
-                if "aad-pod-id" not in entry and "://" in entry:
-                    continue  # another project's deployment-rbac.yaml
+            if not isinstance(entry, str) or not any(word in entry for word in PI_INSTALL):
+                continue
+            if "aad-pod-id" in entry or (
+                "://" not in entry and _installs(os.path.join(k.folder, entry))
+            ):
                 out.append(_install_entry(source, line, entry))
         return out
 
     def remotes_of(self, top: str) -> list[str]:
         return [r.entry for r in self.builds.remotes if r.top == top]
+
+    def _flux_controller(self, patch: Patch, origin: Origin, part: Partial) -> list[Record]:
+        """A patch of one of Flux's own controllers, whose base (Flux's install) is not in
+        PATH: the workload is planned with the account Flux gives it, which the patch does
+        not name (a rewrite sets no serviceAccountName on it)."""
+        name = part.name or dict(patch.target).get("name", "")
+        if part.kind != "Deployment" or name not in FLUX_CONTROLLERS:
+            return []
+        namespace = patch.view.namespace(part.kind, part.namespace or "flux-system")
+        meta = {**_mapping(part.data.get("metadata")), "name": name, "namespace": namespace}
+        found, _ = records({**part.data, "metadata": meta}, namespace, origin)
+        return [
+            dataclasses.replace(r, service_account=name) if isinstance(r, Workload) else r
+            for r in found
+        ]
 
     def _unresolved(self, patch: Patch, origin: Origin, part: Partial, selector: str) -> Finding:
         remote = self.remotes_of(patch.view.top)
@@ -174,17 +209,38 @@ class Overlays:
             if remote
             else "no object it applies to is in PATH"
         )
-        what = f"{part.kind} {part.name or dict(patch.target).get('name', '')}".strip()
+        name = part.name or dict(patch.target).get("name", "")
+        namespace = patch.view.namespace(part.kind, part.namespace or "flux-system")
+        # Flux's own controllers: the account is known by name; any other base's is not
+        account = f"{namespace}/{name}" if name in FLUX_CONTROLLERS else ""
+        client_id = self._client_id(selector) or "<the client id of its identity>"
+        who = f"ServiceAccount {account}" if account else "the ServiceAccount the base's pods use"
+        subject = (
+            f"system:serviceaccount:{account.replace('/', ':')}"
+            if account
+            else "system:serviceaccount:<namespace>:<that account>"
+        )
+        if account:  # planned: its credential, and the label beside the patch's
+            return findings.make(
+                "kustomize-patch-base-missing",
+                origin,
+                f"{origin.file}: a kustomize patch of Flux's {name} sets {PI_LABEL}: "
+                f"{selector}, but {where}: its federated credential is planned for {subject}; "
+                f"annotate {who} by hand with azure.workload.identity/client-id: {client_id}",
+                "add the annotation with a patch of that ServiceAccount beside this one "
+                "(Flux's install is not edited), before the switch",
+                f"ServiceAccount/{account}",
+            )
         return findings.make(
             "kustomize-patch-base-missing",
             origin,
-            f"{origin.file}: a kustomize patch of {what} sets {PI_LABEL}: {selector}, but "
-            f"{where}: nothing is planned for it",
-            "annotate the ServiceAccount the base's pods use with azure.workload.identity/"
-            "client-id and add a federated credential for "
-            "system:serviceaccount:<namespace>:<that account>; then put "
-            'azure.workload.identity/use: "true" beside the label in this patch',
-            f"{part.kind}/{part.namespace}/{part.name}",
+            f"{origin.file}: a kustomize patch of {part.kind} {name} sets {PI_LABEL}: "
+            f"{selector}, but {where}: nothing is planned for it; by hand, annotate {who} with "
+            f"azure.workload.identity/client-id: {client_id}",
+            f"add a federated credential for {subject} (wi-migrate does not guess the base's "
+            'account), then put azure.workload.identity/use: "true" beside the label in this '
+            "patch; retire its binding only after that",
+            f"selector {selector}",
         )
 
 
@@ -208,6 +264,16 @@ def _manual_patch(patch: Patch, origin: Origin, selector: str) -> Finding:
         'at switch, add azure.workload.identity/use: "true" (and serviceAccountName) to it by '
         f"hand; at retire, remove its {PI_LABEL} op",
     )
+
+
+def _installs(path: str) -> bool:
+    """A vendored file is Pod Identity's install, not another project's deployment-rbac.yaml."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"aad-pod-id" in data or b"aadpodidentity.k8s.io" in data
 
 
 def _install_entry(source: SourceFile, line: int, entry: str) -> Finding:

@@ -119,3 +119,48 @@ def test_the_comparison_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     before = {(w.kind, w.namespace, w.name, w.service_account) for w in old.inventory(()).workloads}
     assert before != built
     assert {b[1] for b in built} == {"web-prod", "web-staging"}
+
+
+REWRITTEN = [c for c in CASES if (c / "expected").is_dir()]
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH: no real kustomize to compare")
+@pytest.mark.parametrize("case", REWRITTEN, ids=[c.name for c in REWRITTEN])
+def test_rewritten_builds_give_pods_the_accounts_the_credentials_name(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the rewrite, `kubectl kustomize` of each build: every federated credential's
+    subject is a ServiceAccount it outputs, with the client-id; every switched workload runs
+    as the account the plan switched it to."""
+    from migrate.jobs.plan import plan_manifests
+    from migrate.model.inventory import WI_CLIENT_ID, WI_USE_LABEL
+    from migrate.model.plan import CreateFederatedCredential, Settings, SwitchWorkload
+
+    spec = yaml.safe_load((case / "case.yaml").read_text())
+    monkeypatch.chdir(case)
+    issuer = spec["args"][spec["args"].index("--issuer") + 1]
+    plan = plan_manifests(["input"], Settings(issuer=issuer), "")
+    shutil.copytree(case / "expected", tmp_path / "input")
+    monkeypatch.chdir(tmp_path)
+    built = [o for top in builds.scan_roots(["input"]).tops for o in _built(top)]
+    accounts = {
+        f"system:serviceaccount:{o['metadata'].get('namespace', 'default')}:{o['metadata']['name']}"
+        for o in built
+        if o.get("kind") == "ServiceAccount"
+        and WI_CLIENT_ID in (o["metadata"].get("annotations") or {})
+    }
+    stages = ("prepare", "all")
+    for action in plan.actions:
+        if isinstance(action, CreateFederatedCredential) and spec["stage"] in stages:
+            assert action.credential.subject in accounts, (action.credential.subject, accounts)
+        if isinstance(action, SwitchWorkload) and spec["stage"] == "switch":
+            (obj,) = [
+                o
+                for o in built
+                if o.get("kind") == action.target.kind
+                and o["metadata"]["name"] == action.target.name
+                and o["metadata"].get("namespace") == action.target.namespace
+            ]
+            template = _template(obj)
+            assert (template["metadata"]["labels"] or {}).get(WI_USE_LABEL) == "true"
+            assert template["spec"].get("serviceAccountName") == action.service_account

@@ -91,6 +91,9 @@ def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> li
         return _switch(action, holders(action, documents), why)
     if isinstance(action, RemovePodLabel):
         return _remove_label(action, holders(action, documents), why, findings)
+    if isinstance(action, AnnotateServiceAccount) and not _defined(action, documents):
+        findings.append(_annotate_by_hand(action))
+        return []
     file, obj = holders(action, documents)[0]
     prefix = obj.prefix
     if isinstance(action, AnnotateServiceAccount):
@@ -112,6 +115,31 @@ def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> li
     return [Target(file, obj, op, why)]
 
 
+def _defined(action: AnnotateServiceAccount, documents: Documents) -> bool:
+    """Whether a file of the plan defines the account (a chart's or Flux's install does
+    not: the plan's service-account-not-found finding says so)."""
+    try:
+        return bool(holders(action, documents))
+    except RewriteError:
+        return not any(o.file for o in action.caused_by)  # let holders say what is wrong
+
+
+def _annotate_by_hand(action: AnnotateServiceAccount) -> Finding:
+    origin = next(o for o in action.caused_by if o.file)
+    pairs = ", ".join(
+        f"{k}: {v or action.identity.client_id_or_placeholder}" for k, v in action.annotations
+    )
+    return notes.make(
+        "not-rewritten",
+        origin.file,
+        origin.line,
+        f"{action.target} is not defined in the files rewritten: annotate it by hand ({pairs})",
+        "add the annotation where the account is defined (chart values, a patch of it, "
+        "another repo) before the switch",
+        str(action.target),
+    )
+
+
 def _switch(action: SwitchWorkload, found: list[tuple[str, Located]], why: str) -> list[Target]:
     labelled = [(f, o) for f, o in found if PI_LABEL in labels(o, action.template_path)]
     file, obj = labelled[-1] if labelled else found[0]
@@ -126,12 +154,24 @@ def _switch(action: SwitchWorkload, found: list[tuple[str, Located]], why: str) 
     spec = at(obj.node, (*action.template_path, "spec"))
     keys = [k for k in ("serviceAccountName", "serviceAccount") if spec and child(spec, k)]
     written = names.written(action.service_account, action.name_affixes)
-    # a kustomize patch does not repeat the account its base already names
-    if keys or not any(_account(o, action.template_path) == written for _, o in found):
+    # a kustomize patch does not repeat the account its base already names, and gets none
+    # when its base was not read (Flux's own controllers: the account is the base's)
+    patches_only = all(_is_patch(o, action.template_path) for _, o in found)
+    named = any(_account(o, action.template_path) == written for _, o in found)
+    if keys or not (named or patches_only):
         account = Scalar(written)
         pairs = tuple((k, account) for k in keys or ["serviceAccountName"])
         out.append(SetPairs((*template, "spec"), pairs))
     return [Target(file, obj, op, why) for op in out]
+
+
+def _is_patch(located: Located, template_path: tuple[str, ...]) -> bool:
+    """A strategic-merge patch of a workload: no container with an image, no selector."""
+    if at(located.node, ("spec", "selector")) is not None:
+        return False
+    containers = at(located.node, (*template_path, "spec", "containers"))
+    items = containers.value if isinstance(containers, yaml.SequenceNode) else []
+    return not any(child(c, "image") is not None for c in items)
 
 
 def _account(located: Located, template_path: tuple[str, ...]) -> str:
