@@ -174,8 +174,10 @@ class Overlays:
         """A finding for each `resources:` entry of this kustomization that names a Pod
         Identity install file (a URL or a vendored copy)."""
         k = self.builds.kustomizations.get(os.path.realpath(os.path.dirname(source.full_path)))
+        if k is None:
+            return []
         out = []
-        for entry, line in k.entries("resources") if k else ():
+        for entry, line in k.entries("resources"):
             if not isinstance(entry, str) or not any(word in entry for word in PI_INSTALL):
                 continue
             if "aad-pod-id" in entry or (
