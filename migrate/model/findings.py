@@ -54,6 +54,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cluster-name-default": ("info", "credential names use the default cluster name"),
     "pi-installation": ("info", "Pod Identity's own installation is removed by 'uninstall'"),
     "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
+    "selector-in-use": ("warning", "a selector is used where the tool cannot change it"),
+    "selector-use-account-unknown": (
+        "warning",
+        "pods given a selector outside the tool's reach run as an unknown ServiceAccount",
+    ),
     "owned-workload": ("warning", "an object is owned by Helm, Flux or Argo CD"),
     # rewriting files
     "placeholder-client-id": ("warning", "a new identity's client id is not known yet"),

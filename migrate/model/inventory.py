@@ -193,6 +193,24 @@ class PIComponent:
 
 
 @dataclass(frozen=True)
+class SelectorUse:
+    """A selector used where the tool reports but cannot change it itself: a Terraform
+    helm_release's values or set blocks, chart values delivered from outside, a custom
+    resource whose operator builds the pods (Prometheus podMetadata, KEDA ScaledJob).
+
+    While it stands the selector is in use: retire keeps its bindings and identities, and
+    prepare still plans the federated credential and annotation for SERVICE_ACCOUNT (or a
+    finding asks for its name when it is "")."""
+
+    selector: str
+    namespace: str  # where the pods run; "" when the source does not say
+    service_account: str  # the account the pods run as; "" when not known
+    what: str  # what carries it, as the finding names it: 'helm_release "web" set podLabels...'
+    hint: str  # the exact change to make there (block and argument, value key, field)
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
 class ExistingCredential:
     """A federated identity credential that already exists in Azure."""
 
@@ -214,6 +232,7 @@ class Inventory:
     secret_provider_classes: tuple[SecretProviderClass, ...] = ()
     components: tuple[PIComponent, ...] = ()
     credentials: tuple[ExistingCredential, ...] = ()
+    selector_uses: tuple[SelectorUse, ...] = ()  # selectors used where the tool cannot edit
     # problems the source met while reading (invalid YAML, Helm templates, ...)
     findings: tuple[Finding, ...] = field(default=())
     source: tuple[str, ...] = ()  # the roots read: paths, "-", or "cluster:<context>"

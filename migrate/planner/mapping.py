@@ -16,6 +16,7 @@ from migrate.model.inventory import (
     Inventory,
     ObjectRef,
     Origin,
+    SelectorUse,
     Workload,
 )
 from migrate.model.plan import (
@@ -29,7 +30,7 @@ from migrate.model.plan import (
     Settings,
 )
 from migrate.model.stages import PREPARE
-from migrate.planner import credentials, retirement
+from migrate.planner import credentials, outside, retirement
 from migrate.planner.identities import Identities
 from migrate.planner.planned import NOTHING, Planned, acts, found
 from migrate.planner.service_accounts import Choice, ServiceAccounts
@@ -82,6 +83,7 @@ class _Planner:
     def run(self) -> Planned:
         groups, planned = self._groups()
         planned = Planned.join([planned, *(self._migrate(group) for group in groups)])
+        planned = Planned.join([planned, *map(self._outside, self.inventory.selector_uses)])
         planned += found(*(_cross_namespace(b, spaces) for b, spaces in self._cross.items()))
         credential_actions, credential_findings = self.credentials.finish()
         planned += Planned(tuple(credential_actions), tuple(credential_findings))
@@ -157,6 +159,62 @@ class _Planner:
             planned += self.workloads.switch(workload, choice.name, primary, served_by)
             planned += self.workloads.retire_label(workload)
         return planned
+
+    def _outside(self, use: SelectorUse) -> Planned:
+        """A selector used where the tool cannot edit: the credential and annotation for
+        the account its pods run as; retire keeps its bindings (planner/outside.py)."""
+        serving = [
+            b
+            for b in self._by_selector.get(use.selector, ())
+            if not use.namespace or b.namespace == use.namespace or not self._namespaced(b)
+        ]
+        planned = found(outside.in_use(use, serving))
+        ref = ObjectRef("ServiceAccount", use.service_account, use.namespace, "v1")
+        invalid = (
+            use.namespace
+            and use.service_account
+            and (
+                names.namespace_problem(use.namespace)
+                or names.service_account_problem(use.service_account)
+            )
+        )
+        for binding in serving:
+            identity = self.identities.lookup(binding.namespace, binding.identity)
+            if identity is None:
+                continue  # the workloads' own planning reports it, or unused-binding does
+            managed, resolving = self.identities.resolve(identity)
+            planned += resolving
+            if managed is None:
+                continue
+            if not use.namespace or not use.service_account:
+                planned += found(outside.account_unknown(use, identity))
+                continue
+            if invalid:
+                planned += found(
+                    findings.make(
+                        "invalid-subject",
+                        use.origins[0],
+                        f"{invalid}: no federated credential is planned for {use.what}",
+                        "fix the name where it is written; a credential subject must name "
+                        "exactly one ServiceAccount",
+                    )
+                )
+                continue
+            self.credentials.want(
+                managed, use.namespace, use.service_account, use.origins, use.selector
+            )
+            if binding is serving[0]:
+                annotations = [(WI_CLIENT_ID, managed.client_id)]
+                if identity.tenant_id:
+                    annotations.append((WI_TENANT_ID, identity.tenant_id))
+                planned += acts(
+                    AnnotateServiceAccount(PREPARE, ref, managed, tuple(annotations), use.origins)
+                )
+        return planned
+
+    def _namespaced(self, binding: AzureIdentityBinding) -> bool:
+        identity = self.identities.lookup(binding.namespace, binding.identity)
+        return self.settings.force_namespaced or bool(identity and identity.namespaced)
 
     def _bindings(
         self, group: Group

@@ -6,6 +6,7 @@ from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
 from migrate.model.plan import DeleteObject
 from migrate.model.stages import RETIRE, UNINSTALL
+from migrate.planner import outside
 
 # NMI/MIC first (but after bindings, which retire deletes while MIC still runs), CRDs last
 UNINSTALL_ORDER = ("nmi", "mic", "exception", "config", "rbac", "crd")
@@ -21,12 +22,19 @@ def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
     with the AKS add-on: AKS re-creates them; `az aks pod-identity delete` removes them."""
     if addon(inventory):
         return []
+    # a selector used where the tool cannot edit keeps its bindings and their identities
+    kept_bindings, kept_identities = outside.kept(inventory)
     objects = [
         *[
             (b.ref, "the workloads it served use workload identity now", b.origins)
             for b in inventory.bindings
+            if b not in kept_bindings
         ],
-        *[(i.ref, "replaced by federated credentials", i.origins) for i in inventory.identities],
+        *[
+            (i.ref, "replaced by federated credentials", i.origins)
+            for i in inventory.identities
+            if (i.namespace, i.name) not in kept_identities
+        ],
         *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
     ]
     return [DeleteObject(RETIRE, ref, reason, origins) for ref, reason, origins in objects]
@@ -45,6 +53,7 @@ def uninstall(inventory: Inventory) -> list[DeleteObject]:
 
 def unused_bindings(inventory: Inventory) -> list[Finding]:
     used = {w.selector for w in inventory.workloads if w.selector}
+    used |= {u.selector for u in inventory.selector_uses}
     return [
         findings.make(
             "unused-binding",

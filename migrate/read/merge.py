@@ -17,6 +17,7 @@ from migrate.model.inventory import (
     PIComponent,
     RoleBinding,
     SecretProviderClass,
+    SelectorUse,
     ServiceAccount,
     Workload,
 )
@@ -33,6 +34,7 @@ FIELDS = {
     SecretProviderClass: "secret_provider_classes",
     PIComponent: "components",
     ExistingCredential: "credentials",
+    SelectorUse: "selector_uses",
 }
 
 
@@ -42,6 +44,9 @@ def key(record: Record) -> tuple[str, ...]:
         return ("PIComponent", ref.kind, ref.namespace, ref.name)
     if isinstance(record, ExistingCredential):
         return ("ExistingCredential", record.identity_resource_id, record.name)
+    if isinstance(record, SelectorUse):
+        first = str(record.origins[0]) if record.origins else ""
+        return ("SelectorUse", first, record.namespace, record.selector, record.what)
     kind = getattr(record, "kind", type(record).__name__)
     return (type(record).__name__, kind, record.namespace, record.name)
 

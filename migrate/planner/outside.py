@@ -1,0 +1,60 @@
+"""Selectors used where the tool cannot edit (inventory SelectorUse): still migrated in Azure.
+
+The pods such a use makes keep their aadpodidbinding label until a person changes the
+source (a Terraform argument, a custom resource's pod template). So prepare plans the
+federated credential and the ServiceAccount annotation as for any workload, and retire
+keeps the bindings and identities that serve the selector: deleting them would cut those
+pods off from Azure while the label still stands (docs/charts-values-iac.md).
+"""
+
+from __future__ import annotations
+
+from migrate.model import findings
+from migrate.model.inventory import (
+    PI_LABEL,
+    AzureIdentity,
+    AzureIdentityBinding,
+    Finding,
+    Inventory,
+    SelectorUse,
+)
+
+
+def kept(inventory: Inventory) -> tuple[set[AzureIdentityBinding], set[tuple[str, str]]]:
+    """The bindings retire keeps (their selector is used outside), and the identities
+    ("namespace", "name") they name."""
+    selectors = {u.selector for u in inventory.selector_uses}
+    bindings = {b for b in inventory.bindings if b.selector in selectors}
+    return bindings, {(b.namespace, b.identity) for b in bindings}
+
+
+def in_use(use: SelectorUse, bindings: list[AzureIdentityBinding]) -> Finding:
+    held = ", ".join(f"{b.namespace}/{b.name} (identity {b.identity})" for b in bindings)
+    return findings.make(
+        "selector-in-use",
+        use.origins[0],
+        f"{use.what} gives pods {PI_LABEL}: {use.selector}"
+        + (f" in namespace {use.namespace}" if use.namespace else "")
+        + "; the tool does not change it: "
+        + (
+            f"retire keeps AzureIdentityBinding {held} while it stands"
+            if bindings
+            else "no AzureIdentityBinding in the planned files serves it"
+        ),
+        use.hint,
+        f"selector {use.selector}",
+    )
+
+
+def account_unknown(use: SelectorUse, identity: AzureIdentity) -> Finding:
+    missing = "namespace and ServiceAccount" if not use.namespace else "ServiceAccount"
+    return findings.make(
+        "selector-use-account-unknown",
+        use.origins[0],
+        f"{use.what} gives pods {PI_LABEL}: {use.selector}, but the {missing} they run as "
+        f"is not known: no federated credential is planned for identity "
+        f"{identity.namespace}/{identity.name} there",
+        "name the ServiceAccount where the pods are defined (e.g. serviceAccount.name in the "
+        "values or a set block, the namespace of the release) and plan again",
+        f"selector {use.selector}",
+    )
