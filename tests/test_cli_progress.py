@@ -67,7 +67,7 @@ def test_rewrite_and_render_show_progress_only_on_a_terminal(
         repo = tmp_path / f"repo{n}"
         shutil.copytree(big_repo, repo)
         rewrite = terminal.run(
-            "rewrite", str(repo), "--stage", "switch", "--allow-dirty", *OPTIONS,
+            "rewrite", str(repo), "--stage", "switch", "--skip-gate", "prepared", "--allow-dirty", *OPTIONS,
             stdout_tty=False, stderr_tty=tty,
         )  # fmt: skip
         render = terminal.run(

@@ -283,10 +283,10 @@ def _install_entry(source: SourceFile, line: int, entry: str) -> Finding:
     return findings.make(
         "pi-install-resource",
         Origin(source.path, line, version=source.fingerprint),
-        f"{source.path}:{line}: resources: entry {entry!r} installs Pod Identity"
+        f"resources: entry {entry!r} installs Pod Identity"
         + (" from outside the repo" if remote else ""),
         "at uninstall (after retire), remove this entry from resources:"
-        + (" the tool cannot delete a remote file's objects" if remote else ""),
+        + ("; the tool cannot delete a remote file's objects" if remote else ""),
     )
 
 

@@ -166,7 +166,7 @@ def test_a_symlink_inside_the_repo_is_edited_through(
     (root / "team").mkdir()
     (root / "team/app.yaml").symlink_to("../shared/app.yaml")
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--skip-gate", "prepared", *ARGS)
     assert code == 0, err
     assert (root / "team/app.yaml").is_symlink()
     assert str((root / "team/app.yaml").readlink()) == "../shared/app.yaml"
@@ -181,7 +181,7 @@ def test_a_symlink_out_of_the_repo_is_refused(
     (root / "app.yaml").symlink_to(outside / "app.yaml")
     monkeypatch.chdir(tmp_path)
     before, theirs = snapshot(root), snapshot(outside)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--skip-gate", "prepared", *ARGS)
     assert code == 1 and "Traceback" not in err
     assert "repo/app.yaml:1: error symlink-out-of-repo" in err, err
     assert snapshot(root) == before and snapshot(outside) == theirs
@@ -197,7 +197,7 @@ def test_error_findings_mean_no_write_at_all(
     root = repo_with(tmp_path / "repo", {"app.yaml": BASE, "web/broken.yaml": BROKEN})
     monkeypatch.chdir(tmp_path)
     before = snapshot(root)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--skip-gate", "prepared", *ARGS)
     assert code == 1 and "invalid-yaml" in err
     assert "the plan has 1 error(s): nothing was written" in err, err
     assert snapshot(root) == before
@@ -208,7 +208,9 @@ def test_force_writes_what_the_plan_has_despite_errors(
 ) -> None:
     root = repo_with(tmp_path / "repo", {"app.yaml": BASE, "web/broken.yaml": BROKEN})
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--force", *ARGS)
+    code, _, err = run_cli(
+        "rewrite", "repo", "--stage", "switch", "--force", "--skip-gate", "prepared", *ARGS
+    )
     assert code == 1, err  # the errors still fail the run
     assert '        azure.workload.identity/use: "true"\n' in (root / "app.yaml").read_text()
     assert (root / "web/broken.yaml").read_text() == BROKEN

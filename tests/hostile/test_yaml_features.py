@@ -51,7 +51,7 @@ def test_a_utf16_file_is_rewritten_in_utf16(tmp_path: Path, monkeypatch: Any, ru
     data = BASE.encode("utf-16")  # with its BOM
     repo_with(tmp_path / "repo", {"app.yaml": data})
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", "--skip-gate", "prepared", *ARGS)
     assert code == 0, err
     after = (tmp_path / "repo/app.yaml").read_bytes()
     assert after[:2] == data[:2]
