@@ -17,7 +17,14 @@ from migrate.write.rewrite import gate, stages, worktree, writer
 from migrate.write.rewrite.edits import RewriteError
 
 SHOWN = 20  # blockers listed, as the live gates do
-MANUAL = ("helm-template", "invalid-yaml", "label-outside-pod-template", "not-rewritten")
+MANUAL = (
+    "helm-template",
+    "helm-values",
+    "helm-template-label",
+    "invalid-yaml",
+    "label-outside-pod-template",
+    "not-rewritten",
+)
 
 
 @click.command("rewrite")

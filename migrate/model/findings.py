@@ -11,6 +11,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unreadable-document": ("error", "a YAML document whose values cannot be built"),
     "duplicate-key": ("error", "a key given twice in one mapping"),
     "helm-template": ("warning", "a Helm template mentions Pod Identity"),
+    "helm-values": ("warning", "a chart's or release's values set aadpodidbinding"),
+    "helm-template-label": ("warning", "a chart's template writes aadpodidbinding itself"),
+    "helm-selector": ("info", "a chart's binding selector and pod label are the same value"),
+    "helm-selector-mismatch": (
+        "warning",
+        "a chart's binding selector and pod label are different expressions",
+    ),
     "label-outside-pod-template": ("warning", "aadpodidbinding outside a workload's pod template"),
     "pi-mention": ("info", "a document mentions Pod Identity without being one of its objects"),
     "default-namespace": ("info", "an object without a namespace was placed in 'default'"),

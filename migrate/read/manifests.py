@@ -24,9 +24,10 @@ from migrate.model.inventory import (
     Finding,
     Inventory,
     Origin,
+    SelectorUse,
     Workload,
 )
-from migrate.read import builds, files, masking, merge
+from migrate.read import builds, charts, files, masking, merge
 from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
 from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
@@ -114,6 +115,9 @@ class Reader:
         self._findings: list[Finding] = []
         self._fingerprints: dict[str, str] = {}
         self._charts: dict[str, bool] = {}  # folder -> inside a chart's templates/
+        self._chart_roots: dict[str, str] = {}  # folder -> the chart it is part of, or ""
+        self._chart_files: dict[str, list[SourceFile]] = {}  # chart -> its relevant files
+        self._releases: list[charts.Release] = []  # HelmReleases, Argo CD Applications
 
     def service_account_names(self) -> set[str]:
         return {
@@ -123,6 +127,7 @@ class Reader:
         }
 
     def inventory(self, source: tuple[str, ...]) -> Inventory:
+        in_use = self._finish_charts()
         found, patches = self._records, 0
         if self._overlays:
             patched, problems = self._overlays.finish(self._client_id)
@@ -134,7 +139,38 @@ class Reader:
             findings=tuple(self._findings) + conflicts,
             source=source,
             fingerprints=tuple(sorted(self._fingerprints.items())),
+            selectors_in_use=in_use,
         )
+
+    def _finish_charts(self) -> tuple[SelectorUse, ...]:
+        """Each chart that mentions Pod Identity, read once: its findings, and the selectors
+        its values keep in use; a file of it that no finding explains is reported as before."""
+        in_use: list[SelectorUse] = []
+        for release in self._releases:
+            found, uses = release.findings(self._client_id)
+            self._findings += found
+            in_use += uses
+        for root, sources in sorted(self._chart_files.items()):
+            first = sources[0]
+            inside = os.path.relpath(first.full_path, root)
+            shown = first.path[: len(first.path) - len(inside)].rstrip("/\\") or "."
+            chart = charts.read_chart(root, shown)
+            found, selectors = charts.chart_findings(chart, self._client_id)
+            self._findings += found
+            explained = {f.origin.file for f in found}
+            for selector in selectors:
+                origin = next((f.origin for f in found), Origin(shown, 0))
+                in_use.append(SelectorUse("", selector, "", origin))
+            for source in sources:
+                if source.path in explained:
+                    continue
+                if os.path.realpath(source.full_path) in {
+                    os.path.realpath(t) for t in chart.templates
+                }:
+                    self._unparsed(source, source.text(), "helm-template", 0, "a Helm template")
+                else:
+                    self._read_plain(source, relevant=True)
+        return tuple(in_use)
 
     def _client_id(self, selector: str) -> str:
         """The client id of an identity a binding with SELECTOR names, as read so far."""
@@ -153,6 +189,14 @@ class Reader:
     def read_file(self, source: SourceFile, relevant: bool) -> None:
         if relevant:
             self._fingerprints[source.path] = source.fingerprint
+        root = charts.chart_root(source.full_path, self._chart_roots) if source.full_path else ""
+        if root:
+            if relevant:
+                self._chart_files.setdefault(root, []).append(source)
+            return
+        self._read_plain(source, relevant)
+
+    def _read_plain(self, source: SourceFile, relevant: bool) -> None:
         try:
             text = source.text()
         except Undecodable as e:
@@ -284,6 +328,10 @@ class Reader:
             assert self._overlays is not None
             data, written = self._overlays.built(data, view)
         origin = Origin(source.path, doc.line, doc.index, written, version=source.fingerprint)
+        release = charts.release(data, doc, origin) if kind in charts.RELEASE_KINDS else None
+        if release is not None:
+            self._releases.append(release)
+            return
         found: list[Record] = []
         if kind:
             ns = namespace or "default"

@@ -50,8 +50,9 @@ def test_status_lines_and_new_and_deleted_files(tmp_path: Path, monkeypatch, run
     code, out, err = run_cli("rewrite", "repo", "--stage", "prepare", "--diff", *ARGS)
     assert "--- /dev/null\n+++ b/repo/apps/orders/serviceaccount-orders-api.yaml\n" in out
     assert "would rewrite repo/apps/orders/serviceaccount-orders-api.yaml (new file)" in err
-    assert "skipped repo/charts/inventory/templates/azureidentity.yaml (helm-template" in err
-    assert "repo/charts/inventory/templates/azureidentity.yaml:2: warning helm-template" in err
+    # the chart is read: its values name the keys to change, the files are left to the user
+    assert "skipped repo/charts/inventory/values.yaml (helm-values" in err
+    assert "repo/charts/inventory/values.yaml:15: warning helm-values" in err
     code, out, err = run_cli("rewrite", "repo", "--stage", "all", *ARGS)
     assert code == 0, err
     assert "rewrote repo/apps/orders/identities.yaml (no document left)" in err

@@ -1,0 +1,623 @@
+"""Helm charts and the values given to them, read as text: no helm binary, no template engine.
+
+A chart (a folder with Chart.yaml) whose templates or values mention Pod Identity is read
+once: where the pod label `aadpodidbinding` comes from (a value such as `podLabels` or a
+dedicated `identity.name`, a literal line in a template, or another template expression),
+which values name the chart's ServiceAccount, and what its in-chart AzureIdentityBinding
+selects. The result is findings that name the values to set per stage (docs/charts-values-iac.md),
+and the selectors those values use, which retire keeps in use.
+
+Values given from outside a chart (a Flux HelmRelease's spec.values, an Argo CD Application's
+spec.source.helm.valuesObject or values string) are read the same way, with the chart's keys
+assumed from the common conventions (podLabels, serviceAccount.*).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrate.model import findings, names
+from migrate.model.inventory import (
+    PI_LABEL,
+    WI_CLIENT_ID,
+    WI_USE_LABEL,
+    Finding,
+    Origin,
+    SelectorUse,
+)
+from migrate.read.files import Document, node_at
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt")
+EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+VALUE_REF = re.compile(r"^\$?\.Values\.([\w.]+)$")
+LABEL_LINE = re.compile(r"^(\s*)[\"']?" + PI_LABEL + r"[\"']?\s*:\s*(.*?)\s*(#.*)?$")
+SELECTOR_LINE = re.compile(r"^\s*selector\s*:\s*(.*?)\s*$")
+CLIENT_ID_LINE = re.compile(r"^\s*clientI[Dd]\s*:\s*(.*?)\s*$")
+# a values map the templates render as pod labels (toYaml .Values.podLabels, with .Values.labels)
+LABEL_MAPS = re.compile(r"(?:toYaml|with)\s+\$?\.Values\.((?:[\w]+\.)*(?:podLabels|labels))\b")
+IDENTITY_GUARD = re.compile(r"\{\{-?\s*if\s+\$?\.Values\.([\w.]+)\s*-?\}\}")
+VALUES_FILE = re.compile(r"^values[\w.-]*\.ya?ml$")
+
+
+@dataclass(frozen=True)
+class LabelSource:
+    """One place a chart writes `aadpodidbinding`."""
+
+    file: str  # as shown
+    line: int
+    kind: str  # "value" (from .Values), "literal" (plain text) or "expression" (anything else)
+    expression: str  # the template expression, or the literal text
+    value_path: tuple[str, ...] = ()  # for "value"
+    value: str = ""  # the value it has in the chart's values, when known
+    value_line: int = 0
+    values_file: str = ""
+    safe: bool = False  # a literal line a YAML edit can take (no template syntax on it)
+    indent: str = ""
+    written: str = ""  # the text after the colon, as the template writes it
+
+
+@dataclass
+class Chart:
+    root: Path
+    shown: str  # the chart folder as shown to the user
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    value_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    values_file: str = ""
+    labels: list[LabelSource] = field(default_factory=list)
+    label_maps: set[tuple[str, ...]] = field(default_factory=set)
+    # file, line, normal form, as written
+    selectors: list[tuple[str, int, str, str]] = field(default_factory=list)
+    client_ids: list[str] = field(default_factory=list)  # expressions
+    identity_guards: set[tuple[str, ...]] = field(default_factory=set)
+    templates: set[str] = field(default_factory=set)  # the full paths read
+    creates_account: bool = False  # a template defines a ServiceAccount
+
+
+def chart_root(full_path: str, cache: dict[str, str]) -> str:
+    """The chart folder that holds FULL_PATH as a template or a values file, or ""."""
+    folder = os.path.dirname(full_path)
+    if folder not in cache:
+        found = ""
+        here = Path(folder)
+        for parent in (here, *here.parents):
+            if (parent / "Chart.yaml").is_file():
+                inside = Path(full_path).relative_to(parent).parts
+                if inside[0] == "templates" or (len(inside) == 1 and VALUES_FILE.match(inside[0])):
+                    found = str(parent)
+                break
+        cache[folder] = found
+    return cache[folder]
+
+
+def read_chart(root: str, shown: str) -> Chart:
+    path = Path(root)
+    chart = Chart(path, shown, _chart_name(path))
+    _read_values(chart)
+    for template in sorted((path / "templates").rglob("*")):
+        if template.is_file() and template.name.endswith(TEMPLATE_SUFFIXES):
+            chart.templates.add(str(template))
+            try:
+                text = template.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            _read_template(chart, os.path.join(shown, str(template.relative_to(path))), text)
+    _resolve(chart)
+    return chart
+
+
+def _chart_name(root: Path) -> str:
+    try:
+        data = yaml.safe_load((root / "Chart.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else root.name
+
+
+def _read_values(chart: Chart) -> None:
+    values = chart.root / "values.yaml"
+    if not values.is_file():
+        return
+    chart.values_file = os.path.join(chart.shown, "values.yaml")
+    try:
+        node = yaml.compose(values.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        data = yaml.safe_load(values.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    if isinstance(data, dict) and node is not None:
+        chart.values = data
+        chart.value_lines = dict(_key_lines(node, ()))
+
+
+def _key_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                here = (*path, str(key.value))
+                yield here, key.start_mark.line + 1
+                yield from _key_lines(value, here)
+
+
+def _read_template(chart: Chart, shown: str, text: str) -> None:
+    lines = text.splitlines()
+    if re.search(r"^kind:\s*ServiceAccount\s*$", text, re.M):
+        chart.creates_account = True
+    binding = "AzureIdentityBinding" in text
+    identity = re.search(r"kind:\s*AzureIdentity\s*$", text, re.M) is not None
+    for n, line in enumerate(lines, 1):
+        for match in LABEL_MAPS.finditer(line):
+            chart.label_maps.add(tuple(match.group(1).split(".")))
+        label = LABEL_LINE.match(line)
+        if label and not _in_selector(lines, n):
+            chart.labels.append(_label_source(shown, n, label.group(1), label.group(2)))
+        if binding:
+            selector = SELECTOR_LINE.match(line)
+            if selector:
+                written = selector.group(1)
+                chart.selectors.append((shown, n, _normal(written), written))
+        if identity:
+            client_id = CLIENT_ID_LINE.match(line)
+            if client_id:
+                chart.client_ids.append(_normal(client_id.group(1)))
+        if binding or identity:
+            guard = IDENTITY_GUARD.search(line)
+            if guard and n <= 3:
+                chart.identity_guards.add(tuple(guard.group(1).split(".")))
+
+
+def _in_selector(lines: list[str], n: int) -> bool:
+    """The label line sits under spec.selector.matchLabels (immutable: never edited)."""
+    indent = len(lines[n - 1]) - len(lines[n - 1].lstrip())
+    for previous in reversed(lines[: n - 1]):
+        stripped = previous.strip()
+        if not stripped or stripped.startswith(("{{", "#")):
+            continue
+        here = len(previous) - len(previous.lstrip())
+        if here < indent:
+            return stripped.startswith("matchLabels:")
+    return False
+
+
+def _label_source(shown: str, n: int, indent: str, written: str) -> LabelSource:
+    if "{{" not in written:
+        literal = written.strip("\"'")
+        return LabelSource(
+            shown, n, "literal", literal, value=literal, safe=True, indent=indent, written=written
+        )
+    expression = _normal(written)
+    ref = VALUE_REF.match(expression)
+    if ref:
+        path = tuple(ref.group(1).split("."))
+        return LabelSource(shown, n, "value", expression, path, indent=indent, written=written)
+    return LabelSource(shown, n, "expression", expression, indent=indent, written=written)
+
+
+def _normal(written: str) -> str:
+    """A template expression without delimiters, whitespace trimming or `| quote`: two
+    spellings of one value compare equal."""
+    written = written.strip().strip("\"'")
+    match = EXPRESSION.fullmatch(written)
+    if not match:
+        return written
+    parts = [p.strip() for p in match.group(1).split("|")]
+    kept = [p for p in parts if p not in ("quote", "squote", "toString", "trim")]
+    return " | ".join(kept).replace("$.Values.", ".Values.")
+
+
+def _resolve(chart: Chart) -> None:
+    """Values read by `.Values.x` labels, and labels the values' label maps carry."""
+    resolved = []
+    for label in chart.labels:
+        if label.kind == "value":
+            value = _get(chart.values, label.value_path)
+            label = LabelSource(
+                label.file,
+                label.line,
+                label.kind,
+                label.expression,
+                label.value_path,
+                _text(value),
+                chart.value_lines.get(label.value_path, 0),
+                chart.values_file,
+                indent=label.indent,
+                written=label.written,
+            )
+        resolved.append(label)
+    for path in sorted(chart.label_maps):
+        value = _get(chart.values, (*path, PI_LABEL))
+        if value is not None:
+            key = (*path, PI_LABEL)
+            resolved.append(
+                LabelSource(
+                    chart.values_file,
+                    chart.value_lines.get(key, 0),
+                    "value",
+                    ".Values." + ".".join(key),
+                    key,
+                    _text(value),
+                    chart.value_lines.get(key, 0),
+                    chart.values_file,
+                    written=f"{{{{ toYaml .Values.{'.'.join(path)} }}}}",
+                )
+            )
+    chart.labels = resolved
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(f'"{k}"' if "." in k or "/" in k else k for k in path)
+
+
+# ---- what the chart's findings say
+
+
+def chart_findings(chart: Chart, client_id: Any) -> tuple[list[Finding], list[str]]:
+    """The chart's findings, and the selectors its values keep in use. CLIENT_ID(selector)
+    gives the client id of an identity a binding in PATH with that selector names."""
+    out: list[Finding] = []
+    in_use: list[str] = []
+    for label in chart.labels:
+        selector = label.value or ""
+        cid = _chart_client_id(chart) or (client_id(selector) if selector else "")
+        out.append(_label_finding(chart, label, cid))
+        if selector:
+            in_use.append(selector)
+    out += _selector_findings(chart)
+    return out, in_use
+
+
+def _chart_client_id(chart: Chart) -> str:
+    for expression in chart.client_ids:
+        ref = VALUE_REF.match(expression)
+        if ref:
+            value = _text(_get(chart.values, tuple(ref.group(1).split("."))))
+            if value:
+                return value
+        elif "{{" not in expression and expression:
+            return expression
+    return ""
+
+
+def _label_finding(chart: Chart, label: LabelSource, client_id: str) -> Finding:
+    where = f"chart {chart.name} ({chart.shown})"
+    prepare = _prepare_keys(chart, label, client_id)
+    if label.kind == "value":
+        origin = (
+            Origin(label.values_file, label.value_line)
+            if label.value_line
+            else Origin(label.file, label.line)
+        )
+        shown = f" = {label.value!r}" if label.value else " (not set in values.yaml)"
+        at = f" ({label.values_file}:{label.value_line})" if label.value_line else ""
+        message = (
+            f"{where}: the pod label {PI_LABEL} comes from the value "
+            f"{_dotted(label.value_path)}{shown}{at}, written by {label.file}:{label.line}"
+            if label.file != label.values_file or not label.value_line
+            else f"{where}: the pod label {PI_LABEL} comes from the value "
+            f"{_dotted(label.value_path)}{shown}{at}, rendered as pod labels by the templates"
+        )
+        switch = _switch_keys(chart, label)
+        retire = f"remove {_dotted(label.value_path)}"
+        return findings.make(
+            "helm-values",
+            origin,
+            message,
+            f"migrate it in the chart's values: prepare: {prepare}; switch: {switch}; "
+            f"retire: {retire}",
+            f"chart {chart.shown}",
+        )
+    origin = Origin(label.file, label.line)
+    if label.kind == "literal":
+        message = (
+            f"{where}: {label.file}:{label.line} writes the pod label {PI_LABEL}: "
+            f"{label.value} as a literal line"
+        )
+    else:
+        message = (
+            f"{where}: {label.file}:{label.line} writes the pod label {PI_LABEL} from the "
+            f"template expression {label.written}, which no value alone sets"
+        )
+    indent = label.indent or "<the same indentation>"
+    return findings.make(
+        "helm-template-label",
+        origin,
+        message,
+        f"prepare: {prepare}; switch: add the line '{indent}{WI_USE_LABEL}: \"true\"' "
+        f"after line {label.line}; retire: delete line {label.line}",
+        f"chart {chart.shown}",
+    )
+
+
+def _prepare_keys(chart: Chart, label: LabelSource, client_id: str) -> str:
+    account = chart.values.get("serviceAccount")
+    cid = client_id or "<the identity's client id>"
+    if not isinstance(account, dict):
+        return (
+            "the chart has no serviceAccount values: give its pods a ServiceAccount "
+            f"annotated {WI_CLIENT_ID}: {cid} (a template and values for it)"
+        )
+    name = account.get("name") or label.value or "<a name>"
+    if not chart.creates_account:
+        return (
+            f"the chart creates no ServiceAccount: create {name} in the release namespace "
+            f"annotated {WI_CLIENT_ID}: {cid} (next to the release), then set "
+            f"serviceAccount.name: {name}; federated credential subject "
+            f"system:serviceaccount:<release namespace>:{name}"
+        )
+    keys = []
+    if "create" in account:
+        keys.append("serviceAccount.create: true")
+    if not account.get("name"):
+        keys.append(
+            f"serviceAccount.name: {name} (pinned, so the credential subject does not "
+            "depend on the release name)"
+        )
+    keys.append(f'serviceAccount.annotations."{WI_CLIENT_ID}": "{cid}"')
+    return ", ".join(keys) + (
+        f"; federated credential subject system:serviceaccount:<release namespace>:{name}"
+    )
+
+
+def _switch_keys(chart: Chart, label: LabelSource) -> str:
+    parent = label.value_path[:-1]
+    if label.value_path[-1] == PI_LABEL and parent:
+        return f'{_dotted((*parent, WI_USE_LABEL))}: "true"'
+    maps = sorted(chart.label_maps)
+    if maps:
+        return f'{_dotted((*maps[0], WI_USE_LABEL))}: "true"'
+    return (
+        f'the chart has no pod-labels value: add {WI_USE_LABEL}: "true" next to '
+        f"{label.file}:{label.line}"
+    )
+
+
+def _selector_findings(chart: Chart) -> list[Finding]:
+    """Whether the in-chart binding's selector can match the pods' label."""
+    out = []
+    labels = [label for label in chart.labels]
+    for file, line, selector, written in chart.selectors:
+        matching = [label for label in labels if _same(selector, label, chart)]
+        if matching:
+            label = matching[0]
+            message = (
+                f"chart {chart.name}: the AzureIdentityBinding selector {written} "
+                f"({file}:{line}) and the pod label at {label.file}:{label.line} are the same "
+                "value: they match"
+            )
+            hint = (
+                "nothing to do: keep the binding until retire (the values above drive both); "
+                + _guard_hint(chart)
+            )
+            out.append(findings.make("helm-selector", Origin(file, line), message, hint))
+        elif labels:
+            shown = ", ".join(f"{lb.file}:{lb.line} ({lb.written})" for lb in labels)
+            out.append(
+                findings.make(
+                    "helm-selector-mismatch",
+                    Origin(file, line),
+                    f"chart {chart.name}: the AzureIdentityBinding selector "
+                    f"{written} ({file}:{line}) and the pod label(s) at "
+                    f"{shown} are different values or helpers: they cannot be shown to match",
+                    "check with helm template that they render to one value; if they do not, "
+                    "the pods get no identity from this binding today",
+                )
+            )
+    return out
+
+
+def _guard_hint(chart: Chart) -> str:
+    if chart.identity_guards:
+        guard = _dotted(sorted(chart.identity_guards)[0])
+        return f"at retire set {guard}: false to delete the chart's AzureIdentity and binding"
+    return "at retire delete the chart's AzureIdentity and binding templates"
+
+
+def _same(selector: str, label: LabelSource, chart: Chart) -> bool:
+    if selector == label.expression:
+        return True
+    ref = VALUE_REF.match(selector)
+    if ref:
+        path = tuple(ref.group(1).split("."))
+        if path == label.value_path:
+            return True
+        value = _text(_get(chart.values, path))
+        return bool(value) and value == label.value
+    return "{{" not in selector and selector == label.value and bool(selector)
+
+
+# ---- values given to a chart from outside it: Flux HelmRelease, Argo CD Application
+
+RELEASE_KINDS = ("HelmRelease", "Application")
+
+
+@dataclass(frozen=True)
+class Release:
+    kind: str  # "HelmRelease" or "Application"
+    name: str
+    namespace: str  # where the chart's objects go
+    origin: Origin
+    values: dict[str, Any]
+    where: str  # the values' field, e.g. spec.values
+    lines: dict[tuple[str, ...], int]  # key path in the values -> file line (0: not known)
+    chart: str  # the chart it installs, as the release names it
+    local: bool  # a chart folder in the same repository (its keys were read there)
+
+    def findings(self, client_id: Any) -> tuple[list[Finding], list[SelectorUse]]:
+        out, uses = [], []
+        for path, selector in _labels(self.values, ()):
+            line = self.lines.get(path, 0) or self.origin.line
+            origin = Origin(
+                self.origin.file, line, self.origin.document, version=self.origin.version
+            )
+            account = self.values.get("serviceAccount")
+            account = account if isinstance(account, dict) else {}
+            name = str(account.get("name") or selector)
+            parent = path[:-1]
+            prepare = []
+            if account.get("create") is False:
+                prepare.append(
+                    f"(serviceAccount.create is false: annotate {name} where it is defined)"
+                )
+            elif "create" in account:
+                prepare.append("serviceAccount.create: true")
+            if not account.get("name"):
+                prepare.append(f"serviceAccount.name: {name}")
+            cid = client_id(selector) or "<the identity's client id>"
+            prepare.append(f'serviceAccount.annotations."{WI_CLIENT_ID}": "{cid}"')
+            subject = names.subject(self.namespace, name)
+            planned = (
+                f"its pods run as ServiceAccount {self.namespace}/{name}, credential subject "
+                f"{subject}"
+                if account.get("name")
+                else f"the values name no ServiceAccount (the chart's default depends on the "
+                f"release name): no credential is planned until serviceAccount.name is set "
+                f"(then subject {subject})"
+            )
+            assumed = (
+                ""
+                if self.local
+                else f" (the keys are assumed from the common chart conventions, podLabels and "
+                f"serviceAccount.*: chart {self.chart} is not in PATH; check its values)"
+            )
+            out.append(
+                findings.make(
+                    "helm-values",
+                    origin,
+                    f"{self.kind} {self.namespace}/{self.name}: {self.where} sets the pod label "
+                    f"{PI_LABEL}: {selector} ({_dotted(path)}) for chart {self.chart}; "
+                    f"{planned}{assumed}",
+                    f"migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
+                    f'{_dotted((*parent, WI_USE_LABEL))}: "true"; retire: remove {_dotted(path)}',
+                    f"{self.kind}/{self.namespace}/{self.name}",
+                )
+            )
+            # a credential only for an account the values name: a chart's default name
+            # depends on its release name and its own keys, which are not read here
+            named = str(account.get("name") or "")
+            uses.append(SelectorUse(self.namespace, selector, named, origin))
+        return out, uses
+
+
+def _labels(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(values, dict):
+        for key, value in values.items():
+            here = (*path, str(key))
+            if key == PI_LABEL and isinstance(value, (str, int)) and str(value):
+                yield here, str(value)
+            else:
+                yield from _labels(value, here)
+
+
+def release(data: Any, doc: Document, origin: Origin) -> Release | None:
+    """The release's values when they set aadpodidbinding; None for anything else (an
+    Application of kustomize manifests, a HelmRelease without the label)."""
+    if not isinstance(data, dict):
+        return None
+    api = str(data.get("apiVersion", ""))
+    meta = _mapping(data.get("metadata"))
+    spec = _mapping(data.get("spec"))
+    if data.get("kind") == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
+        values = spec.get("values")
+        chart_spec = _get(spec, ("chart", "spec")) or {}
+        chart = str(chart_spec.get("chart", "")) if isinstance(chart_spec, dict) else ""
+        namespace = str(spec.get("targetNamespace") or meta.get("namespace") or "default")
+        where = "spec.values"
+        key_path: tuple[str, ...] = ("spec", "values")
+        local = chart.startswith("./") or chart.startswith("../")
+    elif data.get("kind") == "Application" and api.startswith("argoproj.io/"):
+        helm = _get(spec, ("source", "helm"))
+        if not isinstance(helm, dict):
+            return None
+        chart = str(_get(spec, ("source", "chart")) or _get(spec, ("source", "path")) or "")
+        local = not _get(spec, ("source", "chart"))
+        namespace = str(_get(spec, ("destination", "namespace")) or "default")
+        if isinstance(helm.get("valuesObject"), dict):
+            values, where = helm["valuesObject"], "spec.source.helm.valuesObject"
+            key_path = ("spec", "source", "helm", "valuesObject")
+        elif isinstance(helm.get("values"), str):
+            return _string_values(data, doc, origin, helm["values"], chart, local, namespace)
+        else:
+            return None
+    else:
+        return None
+    if not isinstance(values, dict) or not any(True for _ in _labels(values, ())):
+        return None
+    lines = {}
+    base = node_at(doc.node, key_path)
+    if base is not None:
+        lines = {p: line for p, line in _key_lines(base, ())}
+    return Release(
+        str(data["kind"]),
+        str(meta.get("name", "")),
+        namespace,
+        origin,
+        values,
+        where,
+        lines,
+        chart or "?",
+        local,
+    )
+
+
+def _string_values(
+    data: dict[str, Any],
+    doc: Document,
+    origin: Origin,
+    text: str,
+    chart: str,
+    local: bool,
+    namespace: str,
+) -> Release | None:
+    """An Argo CD values string: YAML inside a YAML string, read for its keys; its lines
+    are found by the key's text in the file (a string's lines start after `values: |`)."""
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(values, dict) or not any(True for _ in _labels(values, ())):
+        return None
+    lines: dict[tuple[str, ...], int] = {}
+    node = node_at(doc.node, ("spec", "source", "helm", "values"))
+    if node is not None and getattr(node, "style", None) in ("|", ">"):
+        first = node.start_mark.line + 2  # the line after `values: |`
+        try:
+            inner = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            inner = None
+        if inner is not None:
+            lines = {p: first + line - 1 for p, line in _key_lines(inner, ())}
+    meta = _mapping(data.get("metadata"))
+    return Release(
+        "Application",
+        str(meta.get("name", "")),
+        namespace,
+        origin,
+        values,
+        "spec.source.helm.values (a YAML string)",
+        lines,
+        chart or "?",
+        local,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
