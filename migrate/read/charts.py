@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from migrate.model import findings, names
+from migrate.model import findings
 from migrate.model.inventory import (
     PI_LABEL,
     WI_CLIENT_ID,
@@ -270,19 +270,23 @@ def _dotted(path: tuple[str, ...]) -> str:
 # ---- what the chart's findings say
 
 
-def chart_findings(chart: Chart, client_id: Any) -> tuple[list[Finding], list[str]]:
-    """The chart's findings, and the selectors its values keep in use. CLIENT_ID(selector)
-    gives the client id of an identity a binding in PATH with that selector names."""
+def chart_findings(chart: Chart, client_id: Any) -> tuple[list[Finding], list[SelectorUse]]:
+    """The chart's findings, and a use of each selector its labels are known to carry (the
+    namespace and account are the release's: not known from the chart alone).
+    CLIENT_ID(selector) gives the client id of an identity a binding in PATH names."""
     out: list[Finding] = []
-    in_use: list[str] = []
+    uses: list[SelectorUse] = []
     for label in chart.labels:
         selector = label.value or ""
         cid = _chart_client_id(chart) or (client_id(selector) if selector else "")
-        out.append(_label_finding(chart, label, cid))
+        finding = _label_finding(chart, label, cid)
+        out.append(finding)
         if selector:
-            in_use.append(selector)
+            where = f"{finding.origin.file}:{finding.origin.line}"
+            what = f"chart {chart.name} ({where})"
+            uses.append(SelectorUse(selector, "", "", what, finding.hint, (finding.origin,)))
     out += _selector_findings(chart)
-    return out, in_use
+    return out, uses
 
 
 def _chart_client_id(chart: Chart) -> str:
@@ -461,60 +465,41 @@ class Release:
     chart: str  # the chart it installs, as the release names it
     local: bool  # a chart folder in the same repository (its keys were read there)
 
-    def findings(self, client_id: Any) -> tuple[list[Finding], list[SelectorUse]]:
-        out, uses = [], []
+    def uses(self, client_id: Any) -> list[SelectorUse]:
+        """One use per label the values set: the planner plans the credential and
+        annotation for the account the values name, and retire keeps the bindings."""
+        out = []
         for path, selector in _labels(self.values, ()):
             line = self.lines.get(path, 0) or self.origin.line
             origin = Origin(
                 self.origin.file, line, self.origin.document, version=self.origin.version
             )
-            account = self.values.get("serviceAccount")
-            account = account if isinstance(account, dict) else {}
-            name = str(account.get("name") or selector)
-            parent = path[:-1]
+            account = _mapping(self.values.get("serviceAccount"))
+            # an account only when the values name it: a chart's default name depends on
+            # its release name and on keys of its own, which are not read here
+            named = str(account.get("name") or "")
             prepare = []
             if account.get("create") is False:
-                prepare.append(
-                    f"(serviceAccount.create is false: annotate {name} where it is defined)"
-                )
+                prepare.append(f"(serviceAccount.create is false: annotate {named} where it is)")
             elif "create" in account:
                 prepare.append("serviceAccount.create: true")
-            if not account.get("name"):
-                prepare.append(f"serviceAccount.name: {name}")
+            if not named:
+                prepare.append(f"serviceAccount.name: {selector} (then plan again)")
             cid = client_id(selector) or "<the identity's client id>"
             prepare.append(f'serviceAccount.annotations."{WI_CLIENT_ID}": "{cid}"')
-            subject = names.subject(self.namespace, name)
-            planned = (
-                f"its pods run as ServiceAccount {self.namespace}/{name}, credential subject "
-                f"{subject}"
-                if account.get("name")
-                else f"the values name no ServiceAccount (the chart's default depends on the "
-                f"release name): no credential is planned until serviceAccount.name is set "
-                f"(then subject {subject})"
-            )
             assumed = (
                 ""
                 if self.local
-                else f" (the keys are assumed from the common chart conventions, podLabels and "
-                f"serviceAccount.*: chart {self.chart} is not in PATH; check its values)"
+                else f"keys assumed from the common chart conventions (chart {self.chart} is "
+                "not in PATH: check its values); "
             )
-            out.append(
-                findings.make(
-                    "helm-values",
-                    origin,
-                    f"{self.kind} {self.namespace}/{self.name}: {self.where} sets the pod label "
-                    f"{PI_LABEL}: {selector} ({_dotted(path)}) for chart {self.chart}; "
-                    f"{planned}{assumed}",
-                    f"migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
-                    f'{_dotted((*parent, WI_USE_LABEL))}: "true"; retire: remove {_dotted(path)}',
-                    f"{self.kind}/{self.namespace}/{self.name}",
-                )
+            what = f"{self.kind} {self.namespace}/{self.name} ({self.where}: {_dotted(path)})"
+            hint = (
+                f"{assumed}migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
+                f'{_dotted((*path[:-1], WI_USE_LABEL))}: "true"; retire: remove {_dotted(path)}'
             )
-            # a credential only for an account the values name: a chart's default name
-            # depends on its release name and its own keys, which are not read here
-            named = str(account.get("name") or "")
-            uses.append(SelectorUse(self.namespace, selector, named, origin))
-        return out, uses
+            out.append(SelectorUse(selector, self.namespace, named, what, hint, (origin,)))
+        return out
 
 
 def _labels(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:

@@ -127,7 +127,7 @@ class Reader:
         }
 
     def inventory(self, source: tuple[str, ...]) -> Inventory:
-        in_use = self._finish_charts()
+        self._records += self._finish_charts()
         found, patches = self._records, 0
         if self._overlays:
             patched, problems = self._overlays.finish(self._client_id)
@@ -139,28 +139,24 @@ class Reader:
             findings=tuple(self._findings) + conflicts,
             source=source,
             fingerprints=tuple(sorted(self._fingerprints.items())),
-            selectors_in_use=in_use,
         )
 
-    def _finish_charts(self) -> tuple[SelectorUse, ...]:
-        """Each chart that mentions Pod Identity, read once: its findings, and the selectors
-        its values keep in use; a file of it that no finding explains is reported as before."""
-        in_use: list[SelectorUse] = []
-        for release in self._releases:
-            found, uses = release.findings(self._client_id)
-            self._findings += found
-            in_use += uses
+    def _finish_charts(self) -> list[SelectorUse]:
+        """The releases' values, and each chart that mentions Pod Identity, read once: the
+        selectors they use, the charts' findings; a chart's file that no finding explains
+        is reported as before."""
+        in_use = [u for r in self._releases for u in r.uses(self._client_id)]
+        bound = {r.selector for r in self._records if isinstance(r, AzureIdentityBinding)}
         for root, sources in sorted(self._chart_files.items()):
             first = sources[0]
             inside = os.path.relpath(first.full_path, root)
             shown = first.path[: len(first.path) - len(inside)].rstrip("/\\") or "."
             chart = charts.read_chart(root, shown)
-            found, selectors = charts.chart_findings(chart, self._client_id)
+            found, uses = charts.chart_findings(chart, self._client_id)
             self._findings += found
             explained = {f.origin.file for f in found}
-            for selector in selectors:
-                origin = next((f.origin for f in found), Origin(shown, 0))
-                in_use.append(SelectorUse("", selector, "", origin))
+            # the chart's own binding (a template) is no record: a use keeps those in PATH
+            in_use += [u for u in uses if u.selector in bound]
             for source in sources:
                 if source.path in explained:
                     continue
@@ -170,7 +166,7 @@ class Reader:
                     self._unparsed(source, source.text(), "helm-template", 0, "a Helm template")
                 else:
                     self._read_plain(source, relevant=True)
-        return tuple(in_use)
+        return in_use
 
     def _client_id(self, selector: str) -> str:
         """The client id of an identity a binding with SELECTOR names, as read so far."""

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from migrate import planner
+from migrate.model.plan import Settings
 from migrate.read import manifests
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "plan"
 
 
 def _findings(path: Path) -> dict[str, list]:
+    """The plan's findings by code (the planner adds those of selector uses)."""
     out: dict[str, list] = {}
-    for f in manifests.read([str(path)]).findings:
+    for f in planner.plan(manifests.read([str(path)]), Settings()).findings:
         out.setdefault(f.code, []).append(f)
     return out
 
@@ -56,7 +59,11 @@ def test_template_labels_give_the_lines_to_write() -> None:
 
 def test_a_values_string_is_read_with_its_lines(tmp_path: Path) -> None:
     found = _findings(CASES / "argo-application-values" / "input")
-    lines = sorted(f.origin.line for f in found["helm-values"])
+    lines = sorted(f.origin.line for f in found["selector-in-use"])
+    (backups,) = [f for f in found["selector-in-use"] if "backups" in f.message]
+    assert "(spec.source.helm.values (a YAML string): podLabels.aadpodidbinding)" in backups.message
+    assert "keys assumed from the common chart conventions (chart velero" in backups.hint
+    assert "prepare: serviceAccount.name: backups (then plan again)" in backups.hint
     text = (CASES / "argo-application-values" / "input" / "applications.yaml").read_text()
     assert [n for n, line in enumerate(text.splitlines(), 1) if "aadpodidbinding" in line] == lines
 
@@ -68,7 +75,7 @@ def test_a_chart_without_label_values_keeps_the_template_finding(tmp_path: Path)
     (chart / "templates" / "crd.yaml").write_text(
         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
         "metadata:\n  name: azureidentities.aadpodidentity.k8s.io\n"
-        "  labels: {{ include \"pi.labels\" . }}\n"
+        '  labels: {{ include "pi.labels" . }}\n'
     )
     found = _findings(tmp_path)
     assert [f.origin.file for f in found["helm-template"]] == [
