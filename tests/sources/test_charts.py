@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate import planner
+from migrate.planner.mapping import plan
 from migrate.model.plan import Settings
 from migrate.read import manifests
 
@@ -14,7 +14,7 @@ CASES = Path(__file__).resolve().parents[1] / "cases" / "plan"
 def _findings(path: Path) -> dict[str, list]:
     """The plan's findings by code (the planner adds those of selector uses)."""
     out: dict[str, list] = {}
-    for f in planner.plan(manifests.read([str(path)]), Settings()).findings:
+    for f in plan(manifests.read([str(path)]), Settings()).findings:
         out.setdefault(f.code, []).append(f)
     return out
 
