@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migrate.planner.mapping import plan
 from migrate.model.plan import Settings
+from migrate.planner.mapping import plan
 from migrate.read import manifests
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "plan"
