@@ -19,7 +19,8 @@ SETTINGS = Settings(issuer="https://issuer.example/", cluster_name="prod", proxy
 
 @pytest.fixture(scope="module")
 def sample_plan() -> plans.Plan:
-    return plan_manifests([str(SAMPLE)], SETTINGS)
+    # the platform sample's HelmReleases give set-chart-values
+    return plan_manifests([str(SAMPLE), str(SAMPLE.parent / "sample-platform")], SETTINGS)
 
 
 def test_json_round_trip_is_exact(sample_plan: plans.Plan) -> None:
@@ -38,7 +39,7 @@ def test_document_header_and_every_action_type(sample_plan: plans.Plan) -> None:
     assert doc["apiVersion"] == "wi-migrate/v1" and doc["kind"] == "MigrationPlan"
     assert doc["settings"]["clusterName"] == "prod"
     types = {a["type"] for a in doc["actions"]}
-    # the sample exercises every action the planner has
+    # the samples exercise every action the planner has
     assert types == set(plans.ACTION_TYPES)
 
 

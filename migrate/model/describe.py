@@ -16,8 +16,10 @@ from migrate.model.plan import (
     DeleteObject,
     Plan,
     RemovePodLabel,
+    SetChartValues,
     SetSecretProviderClientID,
     SwitchWorkload,
+    ValueChange,
     action_name,
     target_of,
 )
@@ -56,9 +58,23 @@ def change(action: Action) -> str:
         return f'clientID {action.client_id or PENDING}, usePodIdentity "false"'
     if isinstance(action, RemovePodLabel):
         return f"remove pod label {action.label}"
+    if isinstance(action, SetChartValues):
+        return ".".join(action.values_at) + ": " + "; ".join(map(value_change, action.changes))
     if isinstance(action, DeleteObject):
         return f"delete: {action.reason}"
     raise TypeError(action)  # pragma: no cover
+
+
+def dotted(key: tuple[str, ...]) -> str:
+    """A key path of chart values as `--set` and the docs write it: podLabels."a/b"."""
+    return ".".join(f'"{k}"' if "." in k or "/" in k else k for k in key)
+
+
+def value_change(change: ValueChange) -> str:
+    key = dotted(change.key)
+    if change.remove:
+        return f"remove {key}"
+    return f'{key}: "{change.value}"' if change.value else f"{key}: {PENDING}"
 
 
 def client_id(action: Action) -> str:

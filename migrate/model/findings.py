@@ -62,6 +62,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pi-installation": ("info", "Pod Identity's own installation is removed by 'uninstall'"),
     "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
     "selector-in-use": ("warning", "a selector is used where the tool cannot change it"),
+    "chart-values-changed": ("info", "chart values that set the pod label are changed by rewrite"),
+    "chart-keys-assumed": ("warning", "a chart not in PATH is assumed to have the common keys"),
     "selector-use-account-unknown": (
         "warning",
         "pods given a selector outside the tool's reach run as an unknown ServiceAccount",

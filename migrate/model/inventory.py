@@ -193,6 +193,24 @@ class PIComponent:
 
 
 @dataclass(frozen=True)
+class ValuesSite:
+    """Where plain-YAML chart values that set the pod label are written, so the tool can
+    change them itself: a Flux HelmRelease's spec.values, an Argo CD Application's
+    spec.source.helm.valuesObject (docs/charts-values-iac.md)."""
+
+    target: ObjectRef  # the object that holds the values, as its file names it
+    values_at: tuple[str, ...]  # the values' mapping in that object: ("spec", "values")
+    label_key: tuple[str, ...]  # the aadpodidbinding key in the values: ("podLabels", PI_LABEL)
+    account_key: tuple[str, ...]  # the chart's account values: ("serviceAccount",)
+    # the scalar values the plan depends on, by key path in the values: the account's
+    # name, create and annotations, and the labels next to the pod label
+    present: tuple[tuple[tuple[str, ...], str], ...]
+
+    def value(self, *key: str) -> str | None:
+        return next((v for k, v in self.present if k == key), None)
+
+
+@dataclass(frozen=True)
 class SelectorUse:
     """A selector used where the tool reports but cannot change it itself: a Terraform
     helm_release's values or set blocks, chart values delivered from outside, a custom
@@ -208,6 +226,7 @@ class SelectorUse:
     what: str  # what carries it, as the finding names it: 'helm_release "web" set podLabels...'
     hint: str  # the exact change to make there (block and argument, value key, field)
     origins: tuple[Origin, ...]
+    values: ValuesSite | None = None  # set when the tool can change the values itself
 
 
 @dataclass(frozen=True)

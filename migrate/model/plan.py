@@ -167,6 +167,29 @@ class RemovePodLabel:
 
 
 @dataclass(frozen=True)
+class ValueChange:
+    """One key of a chart's values: set to VALUE, or removed (REMOVE)."""
+
+    key: tuple[str, ...]
+    value: str = ""  # "" for the client id of an identity still to be created
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class SetChartValues:
+    """Chart values changed where they are written (inventory ValuesSite): the
+    ServiceAccount's name and client-id annotation at prepare, the use label at switch,
+    the removal of aadpodidbinding at retire."""
+
+    stage: str
+    target: ObjectRef  # the HelmRelease or Application that holds the values
+    values_at: tuple[str, ...]
+    changes: tuple[ValueChange, ...]
+    identity: ManagedIdentity
+    caused_by: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
 class DeleteObject:
     stage: str
     target: ObjectRef
@@ -183,6 +206,7 @@ Action = Union[  # noqa: UP007 - a runtime alias, also used by the codec
     SwitchWorkload,
     SetSecretProviderClientID,
     RemovePodLabel,
+    SetChartValues,
     DeleteObject,
 ]
 ACTION_TYPES: dict[str, type[Any]] = {
@@ -194,6 +218,7 @@ ACTION_TYPES: dict[str, type[Any]] = {
     "switch-workload": SwitchWorkload,
     "set-secret-provider-client-id": SetSecretProviderClientID,
     "remove-pod-label": RemovePodLabel,
+    "set-chart-values": SetChartValues,
     "delete-object": DeleteObject,
 }
 ACTION_NAMES = {cls: name for name, cls in ACTION_TYPES.items()}

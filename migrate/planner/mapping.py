@@ -30,7 +30,7 @@ from migrate.model.plan import (
     Settings,
 )
 from migrate.model.stages import PREPARE
-from migrate.planner import credentials, outside, retirement
+from migrate.planner import credentials, outside, retirement, values
 from migrate.planner.identities import Identities
 from migrate.planner.planned import NOTHING, Planned, acts, found
 from migrate.planner.service_accounts import Choice, ServiceAccounts
@@ -169,14 +169,13 @@ class _Planner:
             if not use.namespace or b.namespace == use.namespace or not self._namespaced(b)
         ]
         planned = found(outside.in_use(use, serving))
-        ref = ObjectRef("ServiceAccount", use.service_account, use.namespace, "v1")
+        site = values.editable(use)
+        account = values.account(use, site, self.settings) if site else use.service_account
+        ref = ObjectRef("ServiceAccount", account, use.namespace, "v1")
         invalid = (
             use.namespace
-            and use.service_account
-            and (
-                names.namespace_problem(use.namespace)
-                or names.service_account_problem(use.service_account)
-            )
+            and account
+            and (names.namespace_problem(use.namespace) or names.service_account_problem(account))
         )
         for binding in serving:
             identity = self.identities.lookup(binding.namespace, binding.identity)
@@ -186,7 +185,7 @@ class _Planner:
             planned += resolving
             if managed is None:
                 continue
-            if not use.namespace or not use.service_account:
+            if not use.namespace or not account:
                 planned += found(outside.account_unknown(use, identity))
                 continue
             if invalid:
@@ -200,16 +199,21 @@ class _Planner:
                     )
                 )
                 continue
-            self.credentials.want(
-                managed, use.namespace, use.service_account, use.origins, use.selector
-            )
+            self.credentials.want(managed, use.namespace, account, use.origins, use.selector)
             if binding is serving[0]:
                 annotations = [(WI_CLIENT_ID, managed.client_id)]
                 if identity.tenant_id:
                     annotations.append((WI_TENANT_ID, identity.tenant_id))
-                planned += acts(
-                    AnnotateServiceAccount(PREPARE, ref, managed, tuple(annotations), use.origins)
-                )
+                if site is not None:
+                    planned += acts(
+                        *values.changes(use, site, account, managed, tuple(annotations))
+                    )
+                if site is None or not values.chart_creates(site):
+                    planned += acts(
+                        AnnotateServiceAccount(
+                            PREPARE, ref, managed, tuple(annotations), use.origins
+                        )
+                    )
         return planned
 
     def _namespaced(self, binding: AzureIdentityBinding) -> bool:

@@ -18,17 +18,20 @@ from migrate.model.inventory import (
     Inventory,
     SelectorUse,
 )
+from migrate.planner import values
 
 
 def kept(inventory: Inventory) -> tuple[set[AzureIdentityBinding], set[tuple[str, str]]]:
     """The bindings retire keeps (their selector is used outside), and the identities
     ("namespace", "name") they name."""
-    selectors = {u.selector for u in inventory.selector_uses}
+    selectors = {u.selector for u in inventory.selector_uses if values.editable(u) is None}
     bindings = {b for b in inventory.bindings if b.selector in selectors}
     return bindings, {(b.namespace, b.identity) for b in bindings}
 
 
 def in_use(use: SelectorUse, bindings: list[AzureIdentityBinding]) -> Finding:
+    if values.editable(use) is not None:
+        return _changed(use, bindings)
     held = ", ".join(f"{b.namespace}/{b.name} (identity {b.identity})" for b in bindings)
     return findings.make(
         "selector-in-use",
@@ -56,5 +59,18 @@ def account_unknown(use: SelectorUse, identity: AzureIdentity) -> Finding:
         f"{identity.namespace}/{identity.name} there",
         "name the ServiceAccount where the pods are defined (e.g. serviceAccount.name in the "
         "values or a set block, the namespace of the release) and plan again",
+        f"selector {use.selector}",
+    )
+
+
+def _changed(use: SelectorUse, bindings: list[AzureIdentityBinding]) -> Finding:
+    served = ", ".join(f"{b.namespace}/{b.name}" for b in bindings)
+    return findings.make(
+        "chart-values-changed",
+        use.origins[0],
+        f"{use.what} gives pods {PI_LABEL}: {use.selector} in namespace {use.namespace}: "
+        "rewrite changes these values stage by stage"
+        + (f"; retire deletes AzureIdentityBinding {served} with the label" if served else ""),
+        use.hint,
         f"selector {use.selector}",
     )

@@ -29,8 +29,10 @@ from migrate.model.inventory import (
     WI_CLIENT_ID,
     WI_USE_LABEL,
     Finding,
+    ObjectRef,
     Origin,
     SelectorUse,
+    ValuesSite,
 )
 from migrate.read.files import Document, node_at
 
@@ -44,6 +46,7 @@ CLIENT_ID_LINE = re.compile(r"^\s*clientI[Dd]\s*:\s*(.*?)\s*$")
 LABEL_MAPS = re.compile(r"(?:toYaml|with)\s+\$?\.Values\.((?:[\w]+\.)*(?:podLabels|labels))\b")
 IDENTITY_GUARD = re.compile(r"\{\{-?\s*if\s+\$?\.Values\.([\w.]+)\s*-?\}\}")
 VALUES_FILE = re.compile(r"^values[\w.-]*\.ya?ml$")
+LABELS_KEY = re.compile(r"(?:^|[a-z])[Ll]abels$")  # podLabels, labels, commonLabels
 
 
 @dataclass(frozen=True)
@@ -464,6 +467,8 @@ class Release:
     lines: dict[tuple[str, ...], int]  # key path in the values -> file line (0: not known)
     chart: str  # the chart it installs, as the release names it
     local: bool  # a chart folder in the same repository (its keys were read there)
+    target: ObjectRef  # the release object, as its file names it
+    values_at: tuple[str, ...] | None  # the values' mapping in it; None: not plain YAML
 
     def uses(self, client_id: Any) -> list[SelectorUse]:
         """One use per label the values set: the planner plans the credential and
@@ -474,32 +479,69 @@ class Release:
             origin = Origin(
                 self.origin.file, line, self.origin.document, version=self.origin.version
             )
-            account = _mapping(self.values.get("serviceAccount"))
+            # an umbrella chart's subchart values sit under its name: kong.podLabels
+            account_key = (*path[:-2], "serviceAccount")
+            account = _mapping(_get(self.values, account_key))
             # an account only when the values name it: a chart's default name depends on
             # its release name and on keys of its own, which are not read here
             named = str(account.get("name") or "")
+            sa = _dotted(account_key)
             prepare = []
             if account.get("create") is False:
-                prepare.append(f"(serviceAccount.create is false: annotate {named} where it is)")
-            elif "create" in account:
-                prepare.append("serviceAccount.create: true")
+                prepare.append(f"({sa}.create is false: annotate {named} where it is)")
+            elif "create" in account and account.get("create") is not True:
+                prepare.append(f"{sa}.create: true")
             if not named:
-                prepare.append(f"serviceAccount.name: {selector} (then plan again)")
+                prepare.append(f"{sa}.name: {selector} (then plan again)")
             cid = client_id(selector) or "<the identity's client id>"
-            prepare.append(f'serviceAccount.annotations."{WI_CLIENT_ID}": "{cid}"')
-            assumed = (
-                ""
-                if self.local
-                else f"keys assumed from the common chart conventions (chart {self.chart} is "
-                "not in PATH: check its values); "
-            )
+            prepare.append(f'{sa}.annotations."{WI_CLIENT_ID}": "{cid}"')
             what = f"{self.kind} {self.namespace}/{self.name} ({self.where}: {_dotted(path)})"
+            site = self._site(path, account_key)
             hint = (
-                f"{assumed}migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
+                f"review the value changes the plan lists for {self.where}: rewrite makes "
+                "them, one stage at a time"
+                if site is not None
+                else f"migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
                 f'{_dotted((*path[:-1], WI_USE_LABEL))}: "true"; retire: remove {_dotted(path)}'
             )
-            out.append(SelectorUse(selector, self.namespace, named, what, hint, (origin,)))
+            out.append(SelectorUse(selector, self.namespace, named, what, hint, (origin,), site))
         return out
+
+    def assumed(self) -> Finding | None:
+        """A chart not in PATH: the keys the tool reads and changes are the common ones."""
+        if self.local:
+            return None
+        return findings.make(
+            "chart-keys-assumed",
+            self.origin,
+            f"{self.kind} {self.namespace}/{self.name} installs chart {self.chart}, which is "
+            "not in PATH: its values are read and changed with the common chart keys "
+            "(podLabels, serviceAccount.create/name/annotations)",
+            f"check that chart {self.chart} has these keys (helm show values); if it names "
+            "them otherwise, make the changes by hand",
+            f"{self.kind}/{self.namespace}/{self.name}",
+        )
+
+    def _site(self, label_key: tuple[str, ...], account_key: tuple[str, ...]) -> ValuesSite | None:
+        """Where the tool edits these values itself: plain YAML, the pod label in a labels
+        map (podLabels, labels, ...) that can take the use label beside it."""
+        if self.values_at is None or len(label_key) < 2 or not LABELS_KEY.search(label_key[-2]):
+            return None
+        parent = label_key[:-1]
+        present = [
+            (key, value)
+            for key, value in _scalars(self.values, ())
+            if key[: len(account_key)] == account_key or key[:-1] == parent
+        ]
+        return ValuesSite(self.target, self.values_at, label_key, account_key, tuple(present))
+
+
+def _scalars(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(values, dict):
+        for key, value in values.items():
+            yield from _scalars(value, (*path, str(key)))
+    elif not isinstance(values, list) and values is not None:
+        yield path, str(values).lower() if isinstance(values, bool) else str(values)
 
 
 def _labels(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -560,6 +602,8 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         lines,
         chart or "?",
         local,
+        _ref(data),
+        key_path,
     )
 
 
@@ -601,6 +645,18 @@ def _string_values(
         lines,
         chart or "?",
         local,
+        _ref(data),
+        None,
+    )
+
+
+def _ref(data: dict[str, Any]) -> ObjectRef:
+    meta = _mapping(data.get("metadata"))
+    return ObjectRef(
+        str(data.get("kind", "")),
+        str(meta.get("name", "")),
+        str(meta.get("namespace", "")),
+        str(data.get("apiVersion", "")),
     )
 
 

@@ -146,6 +146,7 @@ class Reader:
         selectors they use, the charts' findings; a chart's file that no finding explains
         is reported as before."""
         in_use = [u for r in self._releases for u in r.uses(self._client_id)]
+        self._findings += [f for r in self._releases if (f := r.assumed()) is not None]
         bound = {r.selector for r in self._records if isinstance(r, AzureIdentityBinding)}
         for root, sources in sorted(self._chart_files.items()):
             first = sources[0]

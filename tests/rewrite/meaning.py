@@ -19,6 +19,7 @@ from migrate.model.plan import (
     DeleteObject,
     ObjectRef,
     RemovePodLabel,
+    SetChartValues,
     SetSecretProviderClientID,
     SwitchWorkload,
 )
@@ -122,3 +123,13 @@ def check(action: Action, tree: Path) -> None:
         params = dig(found[0], "spec", "parameters")
         assert params["usePodIdentity"] == "false"
         assert params["clientID"] == (action.client_id or params["clientID"])
+    elif isinstance(action, SetChartValues):
+        values = dig(found[0], *action.values_at) or {}
+        for change in action.changes:
+            *parent, key = change.key
+            mapping = dig(values, *parent) or {}
+            if change.remove:
+                assert key not in mapping, mapping
+            else:  # a string, as a label or annotation must be (not the bool true)
+                assert mapping.get(key) == (change.value or mapping.get(key)), mapping
+                assert isinstance(mapping.get(key), str) and mapping.get(key), mapping

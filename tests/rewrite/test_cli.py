@@ -177,3 +177,31 @@ def test_all_stages_at_once_need_no_gate(repo: Path, run_cli) -> None:
     code, _, err = run_cli("rewrite", "repo", "--stage", "all", *ARGS)
     assert code == 0, err
     assert "gate" not in err
+
+
+def test_chart_values_go_stage_by_stage_behind_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    """An Argo CD Application's valuesObject: switch waits for prepare's values (the pinned
+    account and its client id), then each stage is one values change and a re-run of it
+    changes nothing."""
+    case = ROOT / "tests/cases/rewrite/prepare-argo-values-object/input"
+    repo = copy_repo(case, tmp_path, monkeypatch)
+    before = snapshot(repo)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 3 and snapshot(repo) == before
+    assert (
+        "  - Application/argocd/kong-ingress does not have kong.serviceAccount.name, "
+        'kong.serviceAccount.annotations."azure.workload.identity/client-id" in its values yet'
+    ) in err
+    for stage in ("prepare", "switch", "retire"):
+        code, _, err = run_cli("rewrite", "repo", "--stage", stage, *ARGS)
+        assert code == 0, err
+        assert "rewrote repo/kong.yaml" in err, (stage, err)
+        again = run_cli("rewrite", "repo", "--stage", stage, "--check", *ARGS)
+        assert again[0] == 0, (stage, again[2])
+    text = (repo / "kong.yaml").read_text()
+    assert "aadpodidbinding" not in text
+    assert '            azure.workload.identity/use: "true"\n' in text
+    assert "            name: id-aks-edge-kong\n" in text
+    assert not (repo / "identity.yaml").exists()

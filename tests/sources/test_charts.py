@@ -59,10 +59,13 @@ def test_template_labels_give_the_lines_to_write() -> None:
 
 def test_a_values_string_is_read_with_its_lines(tmp_path: Path) -> None:
     found = _findings(CASES / "argo-application-values" / "input")
-    lines = sorted(f.origin.line for f in found["selector-in-use"])
+    uses = found["selector-in-use"] + found["chart-values-changed"]
+    lines = sorted(f.origin.line for f in uses)
     (backups,) = [f for f in found["selector-in-use"] if "backups" in f.message]
     assert "(spec.source.helm.values (a YAML string): podLabels.aadpodidbinding)" in backups.message
-    assert "keys assumed from the common chart conventions (chart velero" in backups.hint
+    assert "prepare: serviceAccount.name: backups (then plan again)" in backups.hint
+    assumed = [f.message for f in found["chart-keys-assumed"]]
+    assert any("installs chart velero, which is not in PATH" in m for m in assumed), assumed
     assert "prepare: serviceAccount.name: backups (then plan again)" in backups.hint
     text = (CASES / "argo-application-values" / "input" / "applications.yaml").read_text()
     assert [n for n, line in enumerate(text.splitlines(), 1) if "aadpodidbinding" in line] == lines

@@ -20,6 +20,7 @@ from migrate.model.plan import (
     CreateServiceAccount,
     DeleteObject,
     RemovePodLabel,
+    SetChartValues,
     SetSecretProviderClientID,
     SwitchWorkload,
     target_of,
@@ -67,6 +68,8 @@ class Steps:
         return Result.of(action, "failed", "the object kept changing (409 conflicts); run again")
 
     def _run(self, action: Action) -> Result:
+        if isinstance(action, SetChartValues):  # values live in git: the rewrite's job
+            return Result.of(action, "skipped", "chart values change in git: run rewrite")
         target: ObjectRef = action.target  # type: ignore[union-attr]
         path = kind(target.kind).path(target.namespace, target.name)
         current = self.connection.get(path)

@@ -23,6 +23,7 @@ from migrate.model.plan import (
     DeleteObject,
     ManagedIdentity,
     RemovePodLabel,
+    SetChartValues,
     SetSecretProviderClientID,
     SwitchWorkload,
 )
@@ -51,6 +52,7 @@ FileAction = Union[  # noqa: UP007 - the actions that change files (the others a
     SwitchWorkload,
     SetSecretProviderClientID,
     RemovePodLabel,
+    SetChartValues,
     DeleteObject,
 ]
 
@@ -91,6 +93,8 @@ def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> li
         return _switch(action, holders(action, documents), why)
     if isinstance(action, RemovePodLabel):
         return _remove_label(action, holders(action, documents), why, findings)
+    if isinstance(action, SetChartValues):
+        return _set_values(action, holders(action, documents), why, findings)
     if isinstance(action, AnnotateServiceAccount) and not _defined(action, documents):
         findings.append(_annotate_by_hand(action))
         return []
@@ -113,6 +117,23 @@ def ops(action: FileAction, documents: Documents, findings: list[Finding]) -> li
     else:  # pragma: no cover - the stage runner sends only the kinds above here
         raise RewriteError(f"{why}: not a file edit")
     return [Target(file, obj, op, why)]
+
+
+def _set_values(
+    action: SetChartValues, found: list[tuple[str, Located]], why: str, findings: list[Finding]
+) -> list[Target]:
+    file, obj = found[0]
+    values = (*obj.prefix, *action.values_at)
+    out: list[Op] = []
+    for change in action.changes:
+        *parent, key = change.key
+        if change.remove:
+            out.append(RemovePair((*values, *parent), key))
+            continue
+        value = change.value or placeholder(action.identity, file, obj.line, findings)
+        # label and annotation values are strings: `true` unquoted is a bool to Helm
+        out.append(SetPairs((*values, *parent), ((key, Scalar(value, key != "name")),)))
+    return [Target(file, obj, op, why) for op in out]
 
 
 def _defined(action: AnnotateServiceAccount, documents: Documents) -> bool:

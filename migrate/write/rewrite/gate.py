@@ -8,12 +8,14 @@ plan's `service-account-not-found` finding says so.
 
 from __future__ import annotations
 
+from migrate.model import describe
 from migrate.model.inventory import WI_CLIENT_ID
 from migrate.model.plan import (
     AddBindingSubject,
     AnnotateServiceAccount,
     CreateServiceAccount,
     Plan,
+    SetChartValues,
 )
 from migrate.model.stages import PREPARE
 
@@ -26,6 +28,10 @@ def prepared(plan: Plan) -> list[str]:
     manual = {f.subject for f in plan.findings if f.code == "service-account-not-found"}
     blockers = []
     for action in plan.stage(PREPARE):
+        if isinstance(action, SetChartValues):
+            wanted = ", ".join(describe.dotted(c.key) for c in action.changes)
+            blockers.append(f"{action.target} does not have {wanted} in its values yet")
+            continue
         if not isinstance(
             action, CreateServiceAccount | AnnotateServiceAccount | AddBindingSubject
         ):
