@@ -60,6 +60,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "proxy-sidecar-host-network": ("error", "the migration sidecar cannot run with hostNetwork"),
     "cluster-name-default": ("info", "credential names use the default cluster name"),
     "pi-installation": ("info", "Pod Identity's own installation is removed by 'uninstall'"),
+    "pi-release-crds": ("info", "a GitOps release of Pod Identity's chart leaves its CRDs"),
     "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
     "selector-in-use": ("warning", "a selector is used where the tool cannot change it"),
     "chart-values-changed": ("info", "chart values that set the pod label are changed by rewrite"),

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from migrate.model import findings
-from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
+from migrate.model.inventory import (
+    PI_GROUP,
+    PI_LABEL,
+    Finding,
+    Inventory,
+    Origin,
+    PIComponent,
+)
 from migrate.model.plan import DeleteObject
 from migrate.model.stages import RETIRE, UNINSTALL
 from migrate.planner import outside
 
-# NMI/MIC first (but after bindings, which retire deletes while MIC still runs), CRDs last
-UNINSTALL_ORDER = ("nmi", "mic", "exception", "config", "rbac", "crd")
+# the GitOps release of the chart first (its uninstall removes what the chart made), then
+# NMI/MIC (after bindings, which retire deletes while MIC still runs), CRDs, the chart source
+PI_CRDS = (
+    "azureassignedidentities",
+    "azureidentities",
+    "azureidentitybindings",
+    "azurepodidentityexceptions",
+)
+UNINSTALL_ORDER = ("release", "nmi", "mic", "exception", "config", "rbac", "crd", "source")
 
 
 def addon(inventory: Inventory) -> bool:
@@ -43,12 +57,15 @@ def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
 def uninstall(inventory: Inventory) -> list[DeleteObject]:
     parts = [c for c in inventory.components if c.install != "addon"]
     parts.sort(key=lambda c: (UNINSTALL_ORDER.index(c.component), c.ref.kind, c.ref.name))
-    return [
-        DeleteObject(
-            UNINSTALL, c.ref, f"Pod Identity {c.component} ({c.install} install)", c.origins
-        )
-        for c in parts
-    ]
+    return [DeleteObject(UNINSTALL, c.ref, _uninstall_reason(c), c.origins) for c in parts]
+
+
+def _uninstall_reason(part: PIComponent) -> str:
+    if part.component == "release":
+        return "Pod Identity's chart release: its controller uninstalls NMI, MIC and their objects"
+    if part.component == "source":
+        return "the chart repository of Pod Identity, which nothing else installs from"
+    return f"Pod Identity {part.component} ({part.install} install)"
 
 
 def unused_bindings(inventory: Inventory) -> list[Finding]:
@@ -80,6 +97,20 @@ def installation_findings(inventory: Inventory) -> list[Finding]:
                 + ", ".join(sorted({c.component for c in raw}))
                 + ") is removed by the uninstall stage",
                 "run uninstall only after retire: MIC must still run while bindings are deleted",
+            )
+        )
+    release = next((c for c in raw if c.component == "release"), None)
+    if release is not None:
+        out.append(
+            findings.make(
+                "pi-release-crds",
+                release.origins[0],
+                f"{release.ref} installs Pod Identity's chart: deleting it at uninstall makes "
+                "its controller uninstall the release (NMI, MIC, their exceptions and RBAC), "
+                "but Helm keeps the CRDs the chart installed",
+                "after uninstall: kubectl delete crd "
+                + " ".join(f"{kind}.{PI_GROUP}" for kind in PI_CRDS),
+                str(release.ref),
             )
         )
     if addon(inventory):

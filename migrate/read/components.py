@@ -7,6 +7,7 @@ from typing import Any
 from migrate.model.inventory import PI_GROUP, ObjectRef, Origin, PIComponent
 from migrate.read.fields import dig, text
 
+PI_CHART = "aad-pod-identity"  # the chart's name, and its repository's path
 PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
 PI_RAW_NAMES = {
     ("DaemonSet", "nmi"): "nmi",
@@ -29,6 +30,9 @@ def component(
 ) -> PIComponent | None:
     labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
     ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+    gitops = _gitops(obj, kind, ref.api_version)
+    if gitops:
+        return PIComponent(ref, gitops, "helm", (origin,))
     if kind == "CustomResourceDefinition" and name.endswith("." + PI_GROUP):
         return PIComponent(ref, "crd", "raw", (origin,))
     if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
@@ -40,6 +44,22 @@ def component(
         install = "addon" if name == "aks-addon-exception" else "raw"
         return PIComponent(ref, part, install, (origin,))
     return None
+
+
+def _gitops(obj: Any, kind: str, api: str) -> str:
+    """A GitOps object that installs Pod Identity's chart: a Flux HelmRelease or an Argo CD
+    Application of it ("release"), a Flux HelmRepository that serves only it ("source")."""
+    if kind == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
+        return "release" if text(dig(obj, "spec", "chart", "spec", "chart")) == PI_CHART else ""
+    if kind == "Application" and api.startswith("argoproj.io/"):
+        source = (
+            text(dig(obj, "spec", "source", "chart")),
+            text(dig(obj, "spec", "source", "path")),
+        )
+        return "release" if any(s.rstrip("/").endswith(PI_CHART) for s in source) else ""
+    if kind == "HelmRepository" and api.startswith("source.toolkit.fluxcd.io/"):
+        return "source" if PI_CHART in text(dig(obj, "spec", "url")) else ""
+    return ""
 
 
 def _images(obj: Any) -> str:
