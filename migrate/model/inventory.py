@@ -192,6 +192,9 @@ class PIComponent:
     origins: tuple[Origin, ...]
 
 
+CHART_VALUES = "ChartValues"  # a ValuesSite target: a chart's values file, the whole document
+
+
 @dataclass(frozen=True)
 class ValuesSite:
     """Where plain-YAML chart values that set the pod label are written, so the tool can
@@ -205,6 +208,9 @@ class ValuesSite:
     # the scalar values the plan depends on, by key path in the values: the account's
     # name, create and annotations, and the labels next to the pod label
     present: tuple[tuple[tuple[str, ...], str], ...]
+    # values retire sets besides removing the label: the chart's own AzureIdentity and
+    # binding turned off (("azureIdentity", "enabled"), "false")
+    retire: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def value(self, *key: str) -> str | None:
         return next((v for k, v in self.present if k == key), None)
@@ -227,6 +233,7 @@ class SelectorUse:
     hint: str  # the exact change to make there (block and argument, value key, field)
     origins: tuple[Origin, ...]
     values: ValuesSite | None = None  # set when the tool can change the values itself
+    identity: AzureIdentity | None = None  # the chart's own, when no binding in PATH serves
 
 
 @dataclass(frozen=True)

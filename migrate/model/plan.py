@@ -173,6 +173,9 @@ class ValueChange:
     key: tuple[str, ...]
     value: str = ""  # "" for the client id of an identity still to be created
     remove: bool = False
+    # how it is written: "string" always quoted (a label or annotation: `true` unquoted is
+    # a bool to Helm), "name" quoted when YAML needs it, "flag" a bool (`enabled: false`)
+    style: str = "string"
 
 
 @dataclass(frozen=True)

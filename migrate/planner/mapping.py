@@ -177,10 +177,10 @@ class _Planner:
             and account
             and (names.namespace_problem(use.namespace) or names.service_account_problem(account))
         )
-        for binding in serving:
-            identity = self.identities.lookup(binding.namespace, binding.identity)
-            if identity is None:
-                continue  # the workloads' own planning reports it, or unused-binding does
+        looked_up = [self.identities.lookup(b.namespace, b.identity) for b in serving]
+        # a chart's own AzureIdentity (a template, resolved from the values) serves its pods
+        served = [i for i in looked_up if i is not None] + ([use.identity] if use.identity else [])
+        for identity in served:
             managed, resolving = self.identities.resolve(identity)
             planned += resolving
             if managed is None:
@@ -200,7 +200,7 @@ class _Planner:
                 )
                 continue
             self.credentials.want(managed, use.namespace, account, use.origins, use.selector)
-            if binding is serving[0]:
+            if identity is served[0]:
                 annotations = [(WI_CLIENT_ID, managed.client_id)]
                 if identity.tenant_id:
                     annotations.append((WI_TENANT_ID, identity.tenant_id))

@@ -9,7 +9,7 @@ pods off from Azure while the label still stands (docs/charts-values-iac.md).
 
 from __future__ import annotations
 
-from migrate.model import findings
+from migrate.model import describe, findings
 from migrate.model.inventory import (
     PI_LABEL,
     AzureIdentity,
@@ -70,7 +70,11 @@ def _changed(use: SelectorUse, bindings: list[AzureIdentityBinding]) -> Finding:
         use.origins[0],
         f"{use.what} gives pods {PI_LABEL}: {use.selector} in namespace {use.namespace}: "
         "rewrite changes these values stage by stage"
-        + (f"; retire deletes AzureIdentityBinding {served} with the label" if served else ""),
+        + (f"; retire deletes AzureIdentityBinding {served} with the label" if served else "")
+        + "".join(
+            f"; retire sets {describe.dotted(key)}: {value} (the chart's own AzureIdentity)"
+            for key, value in (use.values.retire if use.values else ())
+        ),
         use.hint,
         f"selector {use.selector}",
     )

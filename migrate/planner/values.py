@@ -43,12 +43,13 @@ def changes(
         if not value or site.value(*at, "annotations", key) != value
     ]
     if site.value(*at, "name") != name:
-        prepare.insert(0, ValueChange((*at, "name"), name))
+        prepare.insert(0, ValueChange((*at, "name"), name, style="name"))
     if not chart_creates(site):  # the account is defined elsewhere: annotated by hand
         prepare = []
     use_label = (*site.label_key[:-1], WI_USE_LABEL)
     switch = [] if site.value(*use_label) == "true" else [ValueChange(use_label, "true")]
     retire = [ValueChange(site.label_key, remove=True)]
+    retire += [ValueChange(key, value, style="flag") for key, value in site.retire]
     out = []
     for stage, todo in ((PREPARE, prepare), (SWITCH, switch), (RETIRE, retire)):
         if todo:

@@ -25,9 +25,11 @@ import yaml
 
 from migrate.model import findings
 from migrate.model.inventory import (
+    CHART_VALUES,
     PI_LABEL,
     WI_CLIENT_ID,
     WI_USE_LABEL,
+    AzureIdentity,
     Finding,
     ObjectRef,
     Origin,
@@ -42,6 +44,7 @@ VALUE_REF = re.compile(r"^\$?\.Values\.([\w.]+)$")
 LABEL_LINE = re.compile(r"^(\s*)[\"']?" + PI_LABEL + r"[\"']?\s*:\s*(.*?)\s*(#.*)?$")
 SELECTOR_LINE = re.compile(r"^\s*selector\s*:\s*(.*?)\s*$")
 CLIENT_ID_LINE = re.compile(r"^\s*clientI[Dd]\s*:\s*(.*?)\s*$")
+RESOURCE_ID_LINE = re.compile(r"^\s*resourceI[Dd]\s*:\s*(.*?)\s*$")
 # a values map the templates render as pod labels (toYaml .Values.podLabels, with .Values.labels)
 LABEL_MAPS = re.compile(r"(?:toYaml|with)\s+\$?\.Values\.((?:[\w]+\.)*(?:podLabels|labels))\b")
 IDENTITY_GUARD = re.compile(r"\{\{-?\s*if\s+\$?\.Values\.([\w.]+)\s*-?\}\}")
@@ -79,6 +82,8 @@ class Chart:
     # file, line, normal form, as written
     selectors: list[tuple[str, int, str, str]] = field(default_factory=list)
     client_ids: list[str] = field(default_factory=list)  # expressions
+    resource_ids: list[str] = field(default_factory=list)  # expressions
+    identity_at: tuple[str, int] = ("", 0)  # the template line of its own AzureIdentity
     identity_guards: set[tuple[str, ...]] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)  # the full paths read
     creates_account: bool = False  # a template defines a ServiceAccount
@@ -170,6 +175,11 @@ def _read_template(chart: Chart, shown: str, text: str) -> None:
             client_id = CLIENT_ID_LINE.match(line)
             if client_id:
                 chart.client_ids.append(_normal(client_id.group(1)))
+            resource_id = RESOURCE_ID_LINE.match(line)
+            if resource_id:
+                chart.resource_ids.append(_normal(resource_id.group(1)))
+            if re.match(r"^kind:\s*AzureIdentity\s*$", line) and not chart.identity_at[0]:
+                chart.identity_at = (shown, n)
         if binding or identity:
             guard = IDENTITY_GUARD.search(line)
             if guard and n <= 3:
@@ -273,13 +283,19 @@ def _dotted(path: tuple[str, ...]) -> str:
 # ---- what the chart's findings say
 
 
-def chart_findings(chart: Chart, client_id: Any) -> tuple[list[Finding], list[SelectorUse]]:
+def chart_findings(
+    chart: Chart, client_id: Any, installed: list[SelectorUse]
+) -> tuple[list[Finding], list[SelectorUse]]:
     """The chart's findings, and a use of each selector its labels are known to carry (the
     namespace and account are the release's: not known from the chart alone).
-    CLIENT_ID(selector) gives the client id of an identity a binding in PATH names."""
+    CLIENT_ID(selector) gives the client id of an identity a binding in PATH names; the
+    labels of INSTALLED uses (a release in PATH installs the chart) are planned instead."""
     out: list[Finding] = []
     uses: list[SelectorUse] = []
+    planned = {u.values.label_key for u in installed if u.values is not None}
     for label in chart.labels:
+        if label.kind == "value" and label.value_path in planned:
+            continue
         selector = label.value or ""
         cid = _chart_client_id(chart) or (client_id(selector) if selector else "")
         finding = _label_finding(chart, label, cid)
@@ -293,10 +309,15 @@ def chart_findings(chart: Chart, client_id: Any) -> tuple[list[Finding], list[Se
 
 
 def _chart_client_id(chart: Chart) -> str:
-    for expression in chart.client_ids:
+    return _resolved(chart.client_ids, chart.values)
+
+
+def _resolved(expressions: list[str], values: dict[str, Any]) -> str:
+    """The first of EXPRESSIONS that is a literal or a value set in VALUES."""
+    for expression in expressions:
         ref = VALUE_REF.match(expression)
         if ref:
-            value = _text(_get(chart.values, tuple(ref.group(1).split("."))))
+            value = _text(_get(values, tuple(ref.group(1).split("."))))
             if value:
                 return value
         elif "{{" not in expression and expression:
@@ -451,6 +472,87 @@ def _same(selector: str, label: LabelSource, chart: Chart) -> bool:
     return "{{" not in selector and selector == label.value and bool(selector)
 
 
+# ---- a chart in PATH installed by a release in PATH: its own values file is changed
+
+
+def installs(release: Release, chart: Chart) -> bool:
+    """RELEASE installs the chart folder CHART (a Flux chart path or an Argo CD source path,
+    relative to the repository's root, which PATH may be below)."""
+    wanted = release.chart.strip("./").rstrip("/")
+    shown = chart.shown.replace("\\", "/").rstrip("/")
+    return release.local and bool(wanted) and (shown == wanted or shown.endswith("/" + wanted))
+
+
+def installed_uses(chart: Chart, release: Release, version: str) -> list[SelectorUse]:
+    """Each pod label the chart's values set in a pod-labels map, as installed by RELEASE:
+    a use the tool changes in the chart's values file, in the release's namespace, served
+    by the chart's own AzureIdentity when its templates have one."""
+    if not chart.creates_account or not chart.values_file:
+        return []  # the chart renders no ServiceAccount: its annotations are not values
+    merged = _merged(chart.values, release.values)
+    out = []
+    for label in chart.labels:
+        path = label.value_path
+        given = _get(release.values, path) is not None  # the release's own use
+        if label.kind != "value" or not label.value_line or given or len(path) < 2:
+            continue
+        selector = _text(_get(merged, path))
+        if not selector or not LABELS_KEY.search(path[-2]):
+            continue
+        account_key = (*path[:-2], "serviceAccount")
+        identity = _own_identity(chart, merged, release)
+        guards = sorted(g for g in chart.identity_guards if _get(merged, g) is True)
+        present = tuple(
+            (key, value)
+            for key, value in _scalars(merged, ())
+            if key[: len(account_key)] == account_key or key[:-1] == path[:-1]
+        )
+        retire = ((guards[0], "false"),) if identity is not None and guards else ()
+        site = ValuesSite(
+            ObjectRef(CHART_VALUES, chart.name), (), path, account_key, present, retire
+        )
+        where = f"{chart.values_file}: {_dotted(path)}"
+        out.append(
+            SelectorUse(
+                selector,
+                release.namespace,
+                _text(_get(merged, (*account_key, "name"))),
+                f"chart {chart.name} ({where}), installed by {release.kind} "
+                f"{release.namespace}/{release.name}",
+                f"review the value changes the plan lists for {chart.values_file}: rewrite "
+                "makes them, one stage at a time",
+                (Origin(chart.values_file, label.value_line, 0, version=version),),
+                site,
+                identity,
+            )
+        )
+    return out
+
+
+def _own_identity(chart: Chart, values: dict[str, Any], release: Release) -> AzureIdentity | None:
+    """The chart's own AzureIdentity template, its resourceID and clientID from VALUES."""
+    resource_id = _resolved(chart.resource_ids, values)
+    client_id = _resolved(chart.client_ids, values)
+    file, line = chart.identity_at
+    if not (file and resource_id.startswith("/subscriptions/") and client_id):
+        return None
+    origin = Origin(file, line)
+    return AzureIdentity(
+        release.name, release.namespace, 0, resource_id, client_id, "", "", False, (origin,)
+    )
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of a release's values over the chart's."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 # ---- values given to a chart from outside it: Flux HelmRelease, Argo CD Application
 
 RELEASE_KINDS = ("HelmRelease", "Application")
@@ -555,8 +657,9 @@ def _labels(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...
 
 
 def release(data: Any, doc: Document, origin: Origin) -> Release | None:
-    """The release's values when they set aadpodidbinding; None for anything else (an
-    Application of kustomize manifests, a HelmRelease without the label)."""
+    """The release's values when they set aadpodidbinding or install a chart of the same
+    repository (whose own values may); None for anything else (an Application of kustomize
+    manifests, a HelmRelease of a remote chart without the label)."""
     if not isinstance(data, dict):
         return None
     api = str(data.get("apiVersion", ""))
@@ -572,10 +675,12 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         local = chart.startswith("./") or chart.startswith("../")
     elif data.get("kind") == "Application" and api.startswith("argoproj.io/"):
         helm = _get(spec, ("source", "helm"))
+        local = not _get(spec, ("source", "chart")) and bool(_get(spec, ("source", "path")))
         if not isinstance(helm, dict):
-            return None
+            if not local:
+                return None
+            helm = {}  # a chart folder Argo CD finds by its Chart.yaml, no values given
         chart = str(_get(spec, ("source", "chart")) or _get(spec, ("source", "path")) or "")
-        local = not _get(spec, ("source", "chart"))
         namespace = str(_get(spec, ("destination", "namespace")) or "default")
         if isinstance(helm.get("valuesObject"), dict):
             values, where = helm["valuesObject"], "spec.source.helm.valuesObject"
@@ -583,10 +688,13 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         elif isinstance(helm.get("values"), str):
             return _string_values(data, doc, origin, helm["values"], chart, local, namespace)
         else:
-            return None
+            values, where = {}, "spec.source.helm.valuesObject"
+            key_path = ("spec", "source", "helm", "valuesObject")
     else:
         return None
-    if not isinstance(values, dict) or not any(True for _ in _labels(values, ())):
+    if not isinstance(values, dict):
+        values = {}
+    if not local and not any(True for _ in _labels(values, ())):
         return None
     lines = {}
     base = node_at(doc.node, key_path)

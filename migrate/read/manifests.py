@@ -41,6 +41,8 @@ PI_MARKERS = re.compile(
     rb"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
 )
 ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
+# a release may install a chart of PATH whose own values set the label (charts.installs)
+RELEASE_KINDS = re.compile(rb"kind:\s*[\"']?(?:HelmRelease|Application)\b")
 MENTION_WORDS = ("aadpodidbinding", "AzureIdentity", "aadpodidentity")
 # the label as a key, or in a value like "aadpodidbinding=web" (helm --set, comma lists)
 # documents worth building: these words also find Pod Identity's own install (aad-pod-id-*)
@@ -62,10 +64,12 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
             later.append(source)
     used = _account_pattern(reader.service_account_names())
     patched = overlays.patched_files() if overlays else set()
+    charted = reader.has_charts()
     for source in later:
         data = source.searchable
         if (
             ACCOUNT_KINDS.search(data)
+            or (charted and RELEASE_KINDS.search(data))
             or (used and used.search(data))
             or (patched and os.path.realpath(source.full_path) in patched)
         ):
@@ -153,9 +157,17 @@ class Reader:
             inside = os.path.relpath(first.full_path, root)
             shown = first.path[: len(first.path) - len(inside)].rstrip("/\\") or "."
             chart = charts.read_chart(root, shown)
-            found, uses = charts.chart_findings(chart, self._client_id)
+            version = self._fingerprints.get(chart.values_file, "")
+            installed = [
+                use
+                for release in self._releases
+                if charts.installs(release, chart)
+                for use in charts.installed_uses(chart, release, version)
+            ]
+            in_use += installed
+            found, uses = charts.chart_findings(chart, self._client_id, installed)
             self._findings += found
-            explained = {f.origin.file for f in found}
+            explained = {f.origin.file for f in found} | {u.origins[0].file for u in installed}
             # the chart's own binding (a template) is no record: a use keeps those in PATH
             in_use += [u for u in uses if u.selector in bound]
             for source in sources:
@@ -182,6 +194,10 @@ class Reader:
             if isinstance(i, AzureIdentity) and (i.namespace, i.name) in bindings and i.client_id
         ]
         return ids[-1] if ids else ""
+
+    def has_charts(self) -> bool:
+        """A chart folder mentions Pod Identity (its releases are worth reading)."""
+        return bool(self._chart_files)
 
     def read_file(self, source: SourceFile, relevant: bool) -> None:
         if relevant:
@@ -228,7 +244,10 @@ class Reader:
             ns = namespace if view is None else self._default_namespace
             for doc in docs:
                 wanted = (
-                    doc.kind in READERS or doc.kind == "List" or doc.mentions_any(RELEVANT_WORDS)
+                    doc.kind in READERS
+                    or doc.kind in charts.RELEASE_KINDS
+                    or doc.kind == "List"
+                    or doc.mentions_any(RELEVANT_WORDS)
                 )
                 if wanted and not self._read_guarded(source, text, doc, ns, relevant, view):
                     return

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from migrate.model import names
-from migrate.model.inventory import WI_USE_LABEL
+from migrate.model.inventory import CHART_VALUES, WI_USE_LABEL
 from migrate.model.plan import (
     Action,
     AddBindingSubject,
@@ -78,7 +78,10 @@ def check(action: Action, tree: Path) -> None:
         )
         assert sa.get("automountServiceAccountToken") == action.automount
         return
-    found = named(tree, files, action.target, as_written(action))
+    if action.target.kind == CHART_VALUES:  # type: ignore[union-attr]
+        found = [next(iter(yaml.safe_load_all((tree / f).read_text())), {}) for f in files]
+    else:
+        found = named(tree, files, action.target, as_written(action))
     if isinstance(action, DeleteObject):
         assert not found, f"{action.target} is still in {files}"
         return
@@ -130,6 +133,8 @@ def check(action: Action, tree: Path) -> None:
             mapping = dig(values, *parent) or {}
             if change.remove:
                 assert key not in mapping, mapping
+            elif change.style == "flag":  # a bool, as `if .Values.x.enabled` reads it
+                assert mapping.get(key) is (change.value == "true"), mapping
             else:  # a string, as a label or annotation must be (not the bool true)
                 assert mapping.get(key) == (change.value or mapping.get(key)), mapping
                 assert isinstance(mapping.get(key), str) and mapping.get(key), mapping

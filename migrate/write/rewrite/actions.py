@@ -131,8 +131,8 @@ def _set_values(
             out.append(RemovePair((*values, *parent), key))
             continue
         value = change.value or placeholder(action.identity, file, obj.line, findings)
-        # label and annotation values are strings: `true` unquoted is a bool to Helm
-        out.append(SetPairs((*values, *parent), ((key, Scalar(value, key != "name")),)))
+        scalar = Scalar(value, quoted=change.style == "string", plain=change.style == "flag")
+        out.append(SetPairs((*values, *parent), ((key, scalar),)))
     return [Target(file, obj, op, why) for op in out]
 
 

@@ -74,7 +74,7 @@ class _Splice:
                 raise Unsafe(f"{key} is not a single value", found[1].start_mark.line + 1)
             elif found[1].value != value.value:
                 v = found[1]
-                text = like(v, value.value, value.quoted)
+                text = value.value if value.plain else like(v, value.value, value.quoted)
                 out.append(Edit(v.start_mark.index, v.end_mark.index, text, self.why))
         if new:
             column = _column(node)
@@ -225,13 +225,13 @@ class _Splice:
         return lines + self._pair_lines(pairs, column)
 
     def _pair_lines(self, pairs: Sequence[tuple[str, Scalar]], column: int) -> list[str]:
-        return [" " * column + f"{scalar(k)}: {scalar(v.value, v.quoted)}" for k, v in pairs]
+        return [" " * column + f"{scalar(k)}: {_written(v)}" for k, v in pairs]
 
     def _item_lines(self, item: Scalar | Pairs, dash: int, offset: int = 0) -> list[str]:
         offset = offset or self.layout.seq_offset
         head = " " * dash + "-" + " " * (offset - 1)
         if isinstance(item, Scalar):
-            return [head + scalar(item.value, item.quoted)]
+            return [head + _written(item)]
         lines = self._pair_lines(item, dash + offset)
         return [head + lines[0].lstrip(" "), *lines[1:]]
 
@@ -262,3 +262,7 @@ def _same_item(node: yaml.Node, item: Scalar | Pairs) -> bool:
         return False
     have = {str(k.value): v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
     return all(have.get(k) == v.value for k, v in item)
+
+
+def _written(value: Scalar) -> str:
+    return value.value if value.plain else scalar(value.value, value.quoted)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from migrate.model.inventory import ObjectRef
+from migrate.model.inventory import CHART_VALUES, ObjectRef
 from migrate.read.files import Document, ParseError, check, child, parse
 from migrate.write.rewrite.edits import RewriteError
 
@@ -57,7 +57,13 @@ def objects(doc: Document) -> Iterator[Located]:
 
 
 def find(docs: list[Document], target: ObjectRef, hint: int = -1) -> Located | None:
-    """The object TARGET names; the document index HINT wins a tie."""
+    """The object TARGET names; the document index HINT wins a tie. A chart's values
+    (CHART_VALUES) are the whole document HINT."""
+    if target.kind == CHART_VALUES:
+        doc = next((d for d in docs if d.index == max(hint, 0)), None)
+        if doc is None or not isinstance(doc.node, yaml.MappingNode):
+            return None
+        return Located(doc, doc.node, ())
     found = [o for doc in docs for o in objects(doc) if _is(o.node, target)]
     found.sort(key=lambda o: o.doc.index != hint)
     return found[0] if found else None

@@ -13,6 +13,7 @@ from migrate.write.rewrite.locate import Path
 class Scalar:
     value: str
     quoted: bool = False  # always write "..." (label values, ids): YAML 1.1 reads `true` as bool
+    plain: bool = False  # write as is: a bool flag (`enabled: false`)
 
 
 Pairs = tuple[tuple[str, Scalar], ...]

@@ -88,6 +88,8 @@ def _at(data: Any, path: tuple[str | int, ...]) -> Any:
 def _scalar(value: Scalar) -> Any:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+    if value.plain:  # a bool flag
+        return value.value == "true"
     return DoubleQuotedScalarString(value.value) if value.quoted else value.value
 
 
