@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from migrate.model import findings
 from migrate.model.inventory import (
     PI_GROUP,
@@ -89,13 +91,19 @@ def installation_findings(inventory: Inventory) -> list[Finding]:
     out = []
     raw = [c for c in inventory.components if c.install != "addon"]
     if raw:
+        folders = sorted({posixpath.dirname(o.file) or "." for c in raw for o in c.origins})
+        copies = (
+            f", every copy of each: it is in {len(folders)} folders ({', '.join(folders)})"
+            if len(folders) > 1
+            else ""
+        )
         out.append(
             findings.make(
                 "pi-installation",
                 raw[0].origins[0],
                 f"Pod Identity's own installation ({len(raw)} objects: "
                 + ", ".join(sorted({c.component for c in raw}))
-                + ") is removed by the uninstall stage",
+                + f") is removed by the uninstall stage{copies}",
                 "run uninstall only after retire: MIC must still run while bindings are deleted",
             )
         )

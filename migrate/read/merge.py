@@ -75,6 +75,10 @@ def _merge(old: Record, new: Record) -> tuple[Record, list[str]]:
     changes: dict[str, Any] = {
         "origins": old.origins + tuple(o for o in new.origins if o not in old.origins)
     }
+    if isinstance(old, PIComponent):
+        # copies of one install (vendored per cluster, of other versions): uninstall
+        # deletes every copy, so they are one object with all their origins, no conflict
+        return dataclasses.replace(old, **changes), []
     conflicts = []
     for field in dataclasses.fields(old):
         if field.name == "origins":
@@ -110,10 +114,11 @@ def _finish(record: Record) -> Record:
 
 def _conflict(record: Record, fields: list[str]) -> Finding:
     where = ", ".join(str(o) for o in record.origins)
+    _, kind, namespace, name = key(record)[:4]
     return findings.make(
         "conflicting-definitions",
         record.origins[-1],
-        f"{key(record)[1]} {record.namespace}/{record.name} is defined more than once "
+        f"{kind} {namespace}/{name} is defined more than once "
         f"with different {', '.join(sorted(set(fields)))} ({where}); the last one is used",
         "keep one definition of it, or plan the folders that hold them one at a time",
     )
