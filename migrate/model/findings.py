@@ -63,6 +63,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pi-release-crds": ("info", "a GitOps release of Pod Identity's chart leaves its CRDs"),
     "aks-addon": ("warning", "the AKS pod-identity add-on is removed through Azure"),
     "selector-in-use": ("warning", "a selector is used where the tool cannot change it"),
+    "binding-kept": ("info", "retire keeps a binding whose selector is still used"),
     "chart-values-changed": ("info", "chart values that set the pod label are changed by rewrite"),
     "chart-keys-assumed": ("warning", "a chart not in PATH is assumed to have the common keys"),
     "selector-use-account-unknown": (

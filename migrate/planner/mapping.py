@@ -33,7 +33,7 @@ from migrate.model.stages import PREPARE
 from migrate.planner import credentials, outside, retirement, values
 from migrate.planner.identities import Identities
 from migrate.planner.planned import NOTHING, Planned, acts, found
-from migrate.planner.service_accounts import Choice, ServiceAccounts
+from migrate.planner.service_accounts import Choice, ServiceAccounts, not_found
 from migrate.planner.workloads import WorkloadChanges
 
 ACTION_ORDER = tuple(ACTION_TYPES.values())  # within a stage, actions run in this order
@@ -90,6 +90,7 @@ class _Planner:
         return (
             planned
             + found(*retirement.unused_bindings(self.inventory))
+            + found(*outside.kept_findings(self.inventory))
             + acts(*retirement.pod_identity_objects(self.inventory))
             + acts(*retirement.uninstall(self.inventory))
             + found(*retirement.installation_findings(self.inventory))
@@ -214,6 +215,9 @@ class _Planner:
                             PREPARE, ref, managed, tuple(annotations), use.origins
                         )
                     )
+                    if not self.accounts.declared(use.namespace, account):
+                        user, origin = use.what, use.origins[0]
+                        planned += found(not_found(use.namespace, account, user, origin))
         return planned
 
     def _namespaced(self, binding: AzureIdentityBinding) -> bool:

@@ -78,3 +78,27 @@ def _changed(use: SelectorUse, bindings: list[AzureIdentityBinding]) -> Finding:
         use.hint,
         f"selector {use.selector}",
     )
+
+
+def kept_findings(inventory: Inventory) -> list[Finding]:
+    """An info at each binding retire keeps, naming what still uses its selector."""
+    bindings, _ = kept(inventory)
+    users: dict[str, list[str]] = {}
+    for use in inventory.selector_uses:
+        if values.editable(use) is None:
+            users.setdefault(use.selector, []).append(use.what)
+    return [
+        findings.make(
+            "binding-kept",
+            b.origins[0],
+            f"AzureIdentityBinding {b.namespace}/{b.name} and AzureIdentity {b.identity} are "
+            f"kept at retire: selector {b.selector!r} is still used by "
+            + "; ".join(users[b.selector][:3])
+            + (" ..." if len(users[b.selector]) > 3 else ""),
+            "migrate that use by hand (see its selector-in-use finding), then plan again: "
+            "retire deletes them once nothing uses the selector",
+            str(b.ref),
+        )
+        for b in sorted(bindings, key=lambda b: (b.namespace, b.name))
+        if b.origins
+    ]

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrate.model import findings, names
-from migrate.model.inventory import Finding, Inventory, RoleBinding, ServiceAccount, Workload
+from migrate.model.inventory import (
+    Finding,
+    Inventory,
+    Origin,
+    RoleBinding,
+    ServiceAccount,
+    Workload,
+)
 from migrate.model.plan import Settings
 
 DEFAULT = "default"
@@ -44,6 +51,10 @@ class ServiceAccounts:
             dict
         )  # namespace -> name -> selector
 
+    def declared(self, namespace: str, name: str) -> bool:
+        """A manifest in PATH defines the account (its annotations can be rewritten)."""
+        return (namespace, name) in self._declared
+
     def choose(self, namespace: str, selector: str, workloads: Sequence[Workload]) -> Choice:
         used = sorted({_account(w) for w in workloads})
         notes: list[Finding] = []
@@ -79,7 +90,8 @@ class ServiceAccounts:
     ) -> Choice:
         self._planned[namespace][name] = selector
         existing = self._declared.get((namespace, name))
-        notes = () if existing else (_not_found(namespace, name, workloads[0]),)
+        first = workloads[0]
+        notes = () if existing else (not_found(namespace, name, str(first.ref), first.origins[0]),)
         return Choice(name, False, existing, (), None, (), notes)
 
     def _others(self, namespace: str, name: str, selector: str) -> list[Workload]:
@@ -128,11 +140,11 @@ def _shared(namespace: str, name: str, first: Workload, others: list[Workload]) 
     )
 
 
-def _not_found(namespace: str, name: str, first: Workload) -> Finding:
+def not_found(namespace: str, name: str, user: str, origin: Origin) -> Finding:
     return findings.make(
         "service-account-not-found",
-        first.origins[0],
-        f"ServiceAccount {namespace}/{name} is used by {first.ref} but is not defined in the "
+        origin,
+        f"ServiceAccount {namespace}/{name} is used by {user} but is not defined in the "
         "planned files; its annotations must be added where it is defined",
         "add its manifest to the planned paths, or annotate it by hand (chart values, "
         "another repo)",

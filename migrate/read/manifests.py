@@ -27,7 +27,7 @@ from migrate.model.inventory import (
     SelectorUse,
     Workload,
 )
-from migrate.read import builds, charts, files, masking, merge
+from migrate.read import builds, charts, files, masking, merge, pod_labels
 from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
 from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
@@ -361,16 +361,19 @@ class Reader:
             if view is not None:
                 assert self._overlays is not None
                 self._overlays.keep(found, view)
-        self._check_mentions(doc, origin, kind, found)
+        self._check_mentions(doc, origin, kind, found, namespace or "default")
 
     def _check_mentions(
-        self, doc: Document, origin: Origin, kind: str, found: list[Record]
+        self, doc: Document, origin: Origin, kind: str, found: list[Record], namespace: str
     ) -> None:
         if kind in PI_KINDS or (found and not isinstance(found[0], Workload)):
             return
         if not doc.mentions_any(MENTION_WORDS):
             return
         allowed = _label_lines(doc, found[0]) if found else set()
+        uses = pod_labels.uses(doc, origin, kind, namespace) if kind and not found else []
+        self._records += uses  # a custom resource whose operator builds pods from labels
+        allowed |= {u.origins[0].line for u in uses}
         stray = [
             (n, text)
             for n, text, is_key in scalar_mentions(doc.node, PI_LABEL)
@@ -378,8 +381,10 @@ class Reader:
         ]
         if stray:
             self._findings.append(_stray_label(origin, kind, doc, stray))
-        elif not found and any(
-            next(scalar_mentions(doc.node, word), None) for word in MENTION_WORDS
+        elif (
+            not found
+            and not uses
+            and any(next(scalar_mentions(doc.node, word), None) for word in MENTION_WORDS)
         ):
             self._findings.append(
                 findings.make(

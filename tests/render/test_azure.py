@@ -22,6 +22,8 @@ SUBJECTS = {
     "system:serviceaccount:legacy:legacy-archive",
     "system:serviceaccount:legacy:legacy-sp",
     "system:serviceaccount:monitoring:log-shipper",
+    # the Prometheus's pods (spec.podMetadata carries the label): a selector in use
+    "system:serviceaccount:monitoring:prometheus-k8s",
     "system:serviceaccount:orders:orders-api",
     "system:serviceaccount:orders:orders-reconcile",
     "system:serviceaccount:payments:payments-api",
@@ -119,7 +121,7 @@ def test_az_script_skips_by_issuer_and_subject_and_writes_one_identity_in_order(
     assert "[?issuer=='${issuer}' && subject=='${subject}'] | length(@)" in script
     assert "az identity federated-credential create" in script and "--audiences" in script
     calls = [line for line in script.splitlines() if line.startswith("create_credential ")]
-    assert len(calls) == 11
+    assert len(calls) == 12
     orders = [c for c in calls if " id-orders-api " in c]
     assert [c.split()[4] for c in orders] == ["prod-aks-orders-orders-api", "prod-aks-orders-batch"]
     assert "&" not in "".join(calls), "no background writes"
@@ -132,7 +134,7 @@ def test_bicep_pins_the_api_version_and_serializes_writes(files) -> None:
     assert "federatedIdentityCredentials@2023-01-31" in module
     assert "userAssignedIdentities@2023-01-31" in module
     main = files["bicep/prepare/main.bicep"]
-    assert main.count("subject: ") == 11
+    assert main.count("subject: ") == 12
     assert (
         "scope: resourceGroup('00000000-0000-0000-0000-000000000001', 'rg-identities-prod')" in main
     )
@@ -227,7 +229,7 @@ def test_az_script_runs_creates_every_credential_once_and_skips_them_on_a_second
     first = run()
     state = yaml.safe_load((bin_dir / "state.json").read_text())
     created = [c for credentials in state["credentials"].values() for c in credentials]
-    assert first.count("created: ") == len(created) == 11
+    assert first.count("created: ") == len(created) == 12
     assert {c["subject"] for c in created} == SUBJECTS | {"system:serviceaccount:orders:batch"}
     assert {c["audiences"] for c in created} == {"api://AzureADTokenExchange"}
     assert [c["name"] for c in state["credentials"]["id-orders-api"]] == [
@@ -235,6 +237,6 @@ def test_az_script_runs_creates_every_credential_once_and_skips_them_on_a_second
         "prod-aks-orders-batch",
     ]
     second = run()
-    assert second.count("exists:  ") == 11 and "created: " not in second
+    assert second.count("exists:  ") == 12 and "created: " not in second
     state = yaml.safe_load((bin_dir / "state.json").read_text())
-    assert sum(len(c) for c in state["credentials"].values()) == 11
+    assert sum(len(c) for c in state["credentials"].values()) == 12

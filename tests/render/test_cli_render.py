@@ -28,10 +28,10 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, float, int]]:
 def test_render_twice_changes_nothing(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-d", str(tmp_path))
     assert code == 0, err
-    assert err.strip().splitlines()[-1] == f"{tmp_path}: wrote 71, unchanged 0"
+    assert err.strip().splitlines()[-1] == f"{tmp_path}: wrote 73, unchanged 0"
     first = snapshot(tmp_path)
     code, _, err = run_cli("render", sample.SOURCE, *sample.OPTIONS, "-d", str(tmp_path))
-    assert code == 0 and err.strip().splitlines()[-1] == f"{tmp_path}: wrote 0, unchanged 71"
+    assert code == 0 and err.strip().splitlines()[-1] == f"{tmp_path}: wrote 0, unchanged 73"
     assert "wrote kubernetes" not in err
     assert snapshot(tmp_path) == first  # same bytes, not even touched
     assert first["kubernetes/prepare/apply.sh"][2] & 0o111, "scripts are executable"
@@ -99,7 +99,7 @@ def test_templates_override_by_relative_path(run_cli, tmp_path: Path) -> None:
     assert code == 0, err
     assert (
         tmp_path / "out" / "az" / "prepare" / "federated-credentials.sh"
-    ).read_text() == "#!/bin/sh\n# 10 credentials\n"
+    ).read_text() == "#!/bin/sh\n# 11 credentials\n"
 
 
 @pytest.mark.parametrize(

@@ -81,5 +81,5 @@ def test_an_installed_wheel_renders_every_target_from_its_own_templates(tmp_path
     sample = str(ROOT / "fixtures" / "sample-gitops")
     out = run(sys.executable, "-I", "-S", "-c", program, str(site), sample, cwd=tmp_path)
     count, kinds = out.split(" ", 1)
-    assert int(count) == 71
+    assert int(count) == 73
     assert kinds.strip() == "['aso', 'az', 'bicep', 'html', 'kubernetes', 'markdown', 'terraform']"

@@ -85,10 +85,13 @@ create_credential 00000000-0000-0000-0000-000000000001 rg-legacy-prod id-legacy-
 
 # -----------------------------------------------------------------------------------------
 # Identity id-monitoring-writer (resource group rg-monitoring-prod, subscription 00000000-0000-0000-0000-000000000001)
-# 1 federated credential(s), one after another.
+# 2 federated credential(s), one after another.
 # ServiceAccount monitoring/log-shipper
 create_credential 00000000-0000-0000-0000-000000000001 rg-monitoring-prod id-monitoring-writer prod-aks-monitoring-log-shipper \
   https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/ system:serviceaccount:monitoring:log-shipper api://AzureADTokenExchange
+# ServiceAccount monitoring/prometheus-k8s
+create_credential 00000000-0000-0000-0000-000000000001 rg-monitoring-prod id-monitoring-writer prod-aks-monitoring-prometheus-k8s \
+  https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/ system:serviceaccount:monitoring:prometheus-k8s api://AzureADTokenExchange
 
 # -----------------------------------------------------------------------------------------
 # Identity id-orders-api (resource group rg-identities-prod, subscription 00000000-0000-0000-0000-000000000001)

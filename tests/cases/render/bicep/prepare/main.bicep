@@ -152,6 +152,16 @@ module rg_4_rg_monitoring_prod 'federated-credentials.bicep' = {
           'api://AzureADTokenExchange'
         ]
       }
+      {
+        // ServiceAccount monitoring/prometheus-k8s
+        identity: 'id-monitoring-writer'
+        name: 'prod-aks-monitoring-prometheus-k8s'
+        issuer: 'https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/'
+        subject: 'system:serviceaccount:monitoring:prometheus-k8s'
+        audiences: [
+          'api://AzureADTokenExchange'
+        ]
+      }
     ]
   }
 }

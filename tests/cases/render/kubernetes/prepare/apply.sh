@@ -33,6 +33,7 @@ kubectl apply -f payments/serviceaccount-payments-api.yaml
 kubectl apply -f web/serviceaccount-web-frontend.yaml
 kubectl patch serviceaccount -n monitoring log-shipper --type strategic --patch-file monitoring/serviceaccount-log-shipper.patch.yaml
 kubectl patch serviceaccount -n reporting report-builder --type strategic --patch-file reporting/serviceaccount-report-builder.patch.yaml
+kubectl patch serviceaccount -n monitoring prometheus-k8s --type strategic --patch-file monitoring/serviceaccount-prometheus-k8s.patch.yaml
 add_subject rolebinding.rbac.authorization.k8s.io analytics default-leader-election analytics analytics-reader analytics/rolebinding-default-leader-election.add-analytics-analytics-reader.patch.yaml
 add_subject clusterrolebinding.rbac.authorization.k8s.io '' orders-runtime-pricing-rules-reader orders orders-api _cluster/clusterrolebinding-orders-runtime-pricing-rules-reader.add-orders-orders-api.patch.yaml
 add_subject rolebinding.rbac.authorization.k8s.io orders orders-runtime-config-reader orders orders-api orders/rolebinding-orders-runtime-config-reader.add-orders-orders-api.patch.yaml

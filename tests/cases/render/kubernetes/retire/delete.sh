@@ -5,20 +5,16 @@
 # Safe to re-run: objects already gone are skipped.
 set -euo pipefail
 
-kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n identity-system analytics-reader-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n legacy legacy-archive-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n legacy legacy-sp-binding --ignore-not-found  # the workloads it served use workload identity now
-kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n monitoring monitoring-writer-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n orders orders-api-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n orders orders-reconcile-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n payments payments-api-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n reporting reporting-sql-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n reporting reporting-storage-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n web web-frontend-binding --ignore-not-found  # the workloads it served use workload identity now
-kubectl delete azureidentity.aadpodidentity.k8s.io -n identity-system analytics-reader --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n legacy legacy-archive --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n legacy legacy-sp --ignore-not-found  # replaced by federated credentials
-kubectl delete azureidentity.aadpodidentity.k8s.io -n monitoring monitoring-writer --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n orders orders-api --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n orders orders-reconcile --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n payments payments-api --ignore-not-found  # replaced by federated credentials

@@ -49,6 +49,17 @@ resource "azurerm_federated_identity_credential" "id_monitoring_writer_prod_aks_
   subject                   = "system:serviceaccount:monitoring:log-shipper"
 }
 
+# id-monitoring-writer <- ServiceAccount monitoring/prometheus-k8s
+resource "azurerm_federated_identity_credential" "id_monitoring_writer_prod_aks_monitoring_prometheus_k8s" {
+  name                      = "prod-aks-monitoring-prometheus-k8s"
+  user_assigned_identity_id = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-monitoring-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-monitoring-writer"
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000001/"
+  subject                   = "system:serviceaccount:monitoring:prometheus-k8s"
+
+  depends_on = [azurerm_federated_identity_credential.id_monitoring_writer_prod_aks_monitoring_log_shipper]
+}
+
 # id-orders-api <- ServiceAccount orders/orders-api
 resource "azurerm_federated_identity_credential" "id_orders_api_prod_aks_orders_orders_api" {
   name                      = "prod-aks-orders-orders-api"
