@@ -59,7 +59,9 @@ def change(action: Action) -> str:
     if isinstance(action, RemovePodLabel):
         return f"remove pod label {action.label}"
     if isinstance(action, SetChartValues):
-        return ".".join(action.values_at) + ": " + "; ".join(map(value_change, action.changes))
+        # a chart's own values file is the whole document: its path says where
+        where = ".".join(action.values_at) or next((o.file for o in action.caused_by), "")
+        return f"{where}: " + "; ".join(map(value_change, action.changes))
     if isinstance(action, DeleteObject):
         return f"delete: {action.reason}"
     raise TypeError(action)  # pragma: no cover
@@ -74,7 +76,9 @@ def value_change(change: ValueChange) -> str:
     key = dotted(change.key)
     if change.remove:
         return f"remove {key}"
-    return f'{key}: "{change.value}"' if change.value else f"{key}: {PENDING}"
+    if not change.value:
+        return f"{key}: {PENDING}"
+    return f'{key}: "{change.value}"' if change.style == "string" else f"{key}: {change.value}"
 
 
 def client_id(action: Action) -> str:
