@@ -34,7 +34,7 @@ from migrate.write.report_text import SUMMARY_OVER
 @click.option(
     "--exit-code",
     is_flag=True,
-    help="Exit 2 when the plan has changes (and no errors), like terraform plan.",
+    help="Exit 2 when the plan has changes or findings (and no errors), like terraform plan.",
 )
 @click.option("--cluster", is_flag=True, help="Plan the live cluster (read-only) instead of PATH.")
 @cluster_options
@@ -66,4 +66,6 @@ def command(
         click.echo(report.text(plan, output), nl=False)
     if plan.errors:
         return EXIT_ERROR
-    return EXIT_CHANGES if exit_code and plan.actions else EXIT_OK
+    # a finding is Pod Identity found where the tool only reports (Terraform, a template):
+    # work is left even when no action is planned
+    return EXIT_CHANGES if exit_code and (plan.actions or plan.findings) else EXIT_OK

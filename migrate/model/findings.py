@@ -34,6 +34,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kustomize-patch-manual": ("warning", "an inline or JSON6902 patch sets aadpodidbinding"),
     "shared-kustomize-base": ("info", "several kustomize overlays build one base's workloads"),
     "pi-install-resource": ("warning", "a kustomization's resources: entry installs Pod Identity"),
+    "iac-pod-identity": (
+        "warning",
+        "a Terraform, Bicep or ARM line mentions Pod Identity; the tool does not change it",
+    ),
+    "templated-manifest": ("warning", "a templated manifest (not YAML until rendered) mentions PI"),
     "unknown-owner": ("warning", "a pod's owner is of a kind the tool does not know"),
     # mapping rules
     "missing-identity": ("error", "a binding names an AzureIdentity that does not exist"),

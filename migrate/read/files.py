@@ -25,6 +25,9 @@ from migrate.read import decoding, values
 from migrate.read.decoding import Decoded
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# files read as bytes and searched for Pod Identity's markers, parsed only when they have one:
+# Helm helpers and templated manifests, Terraform, Bicep, JSON (ARM, JSON manifests)
+MARKED_SUFFIXES = (".tpl", ".tf", ".bicep", ".json")
 # keys whose values no inventory record reads: left out of Document.summary, which makes
 # reading a big repo fast, and keeps Secret and ConfigMap contents out of memory
 PRUNED_KEYS = frozenset(
@@ -51,6 +54,7 @@ PRUNED_KEYS = frozenset(
     }
 )
 ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")  # `&name`, not `a&b` in a URL
+SUFFIXES = YAML_SUFFIXES + MARKED_SUFFIXES
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform"}
 STDIN = "-"
 
@@ -121,7 +125,8 @@ class ParseError(Exception):
 
 
 def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
-    """Every YAML file under PATHS (files, directories, or "-" for stdin), sorted."""
+    """Every YAML file under PATHS (files, directories, or "-" for stdin), and every file
+    that may mention Pod Identity in another form (MARKED_SUFFIXES), sorted."""
     for given in paths:
         if given == STDIN:
             yield SourceFile(STDIN, "", sys.stdin.buffer.read())
@@ -148,7 +153,7 @@ def _yaml_files(root: Path) -> list[str]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         prefix = str(Path(folder, "x"))[:-1]  # "" for ".", "a/b/" otherwise
-        found.extend(prefix + n for n in names if n.endswith(YAML_SUFFIXES))
+        found.extend(prefix + n for n in names if n.endswith(SUFFIXES))
     # a symlink to a file read anyway is that file: reading it twice would plan (and
     # rewrite) its objects twice; its edits go to the file, the link stays a link
     real = {os.path.realpath(p) for p in found if not os.path.islink(p)}

@@ -8,6 +8,7 @@ a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -23,23 +24,32 @@ from migrate.model.inventory import (
     AzureIdentityBinding,
     Finding,
     Inventory,
+    ObjectRef,
     Origin,
+    PIComponent,
     SelectorUse,
     Workload,
 )
-from migrate.read import builds, charts, files, masking, merge, pod_labels
+from migrate.read import builds, charts, files, iac, masking, merge, pod_labels
 from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
-from migrate.read.files import STDIN, Document, ParseError, SourceFile, node_at, parse, walk
+from migrate.read.files import (
+    STDIN,
+    YAML_SUFFIXES,
+    Document,
+    ParseError,
+    SourceFile,
+    node_at,
+    parse,
+    walk,
+)
 from migrate.read.files import mentions as scalar_mentions
 from migrate.read.kustomize import KUSTOMIZATION_NAMES, Namespaces
 from migrate.read.objects import PI_KINDS, READERS, Record, records
 from migrate.read.overlays import Overlays
 from migrate.read.values import DuplicateKey
 
-PI_MARKERS = re.compile(
-    rb"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
-)
+PI_MARKERS = re.compile(iac.MARKERS.pattern.encode())
 ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
 # a release may install a chart of PATH whose own values set the label (charts.installs)
 RELEASE_KINDS = re.compile(rb"kind:\s*[\"']?(?:HelmRelease|Application)\b")
@@ -60,8 +70,8 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
     for source in sources:
         if PI_MARKERS.search(source.searchable):
             reader.read_file(source, relevant=True)
-        else:
-            later.append(source)
+        elif source.path == STDIN or source.path.endswith(YAML_SUFFIXES):
+            later.append(source)  # a file of another kind matters only with a marker
     used = _account_pattern(reader.service_account_names())
     patched = overlays.patched_files() if overlays else set()
     charted = reader.has_charts()
@@ -122,6 +132,7 @@ class Reader:
         self._chart_roots: dict[str, str] = {}  # folder -> the chart it is part of, or ""
         self._chart_files: dict[str, list[SourceFile]] = {}  # chart -> its relevant files
         self._releases: list[charts.Release] = []  # HelmReleases, Argo CD Applications
+        self._iac_labels: list[iac.Label] = []  # pod labels Terraform or a template gives
 
     def service_account_names(self) -> set[str]:
         return {
@@ -150,6 +161,17 @@ class Reader:
         selectors they use, the charts' findings; a chart's file that no finding explains
         is reported as before."""
         in_use = [u for r in self._releases for u in r.uses(self._client_id)]
+        in_use += [
+            SelectorUse(
+                label.selector,
+                label.namespace,
+                label.account,
+                label.what,
+                label.hint.replace(iac.CLIENT_ID, self._client_id(label.selector) or iac.CLIENT_ID),
+                (label.origin,),
+            )
+            for label in self._iac_labels
+        ]
         self._findings += [f for r in self._releases if (f := r.assumed()) is not None]
         bound = {r.selector for r in self._records if isinstance(r, AzureIdentityBinding)}
         for root, sources in sorted(self._chart_files.items()):
@@ -168,6 +190,9 @@ class Reader:
             found, uses = charts.chart_findings(chart, self._client_id, installed)
             self._findings += found
             explained = {f.origin.file for f in found} | {u.origins[0].file for u in installed}
+            # a template the chart's findings name (a _helpers.tpl writing the label) too
+            explained |= {label.file for label in chart.labels if found}
+            explained |= {selector[0] for selector in chart.selectors if found}
             # the chart's own binding (a template) is no record: a use keeps those in PATH
             in_use += [u for u in uses if u.selector in bound]
             for source in sources:
@@ -207,7 +232,35 @@ class Reader:
             if relevant:
                 self._chart_files.setdefault(root, []).append(source)
             return
+        if relevant and source.path != STDIN and not source.path.endswith(YAML_SUFFIXES):
+            self._read_marked(source)
+            return
         self._read_plain(source, relevant)
+
+    def _read_marked(self, source: SourceFile) -> None:
+        """Terraform, Bicep, JSON, a templated manifest: a JSON manifest is read as YAML
+        (JSON is YAML); the others are reported line by line (read/iac.py)."""
+        try:
+            text = source.text()
+        except Undecodable as e:
+            self._findings.append(_undecodable(source, e))
+            return
+        kind = iac.kind_of(source.path)
+        if kind == "arm" and _json_manifest(text):
+            self._read_plain(source, relevant=True)
+            return
+        found = iac.read(source.path, text, kind, source.fingerprint)
+        self._findings += found.findings
+        self._iac_labels += found.labels
+        self._records += [
+            PIComponent(
+                ObjectRef("ManagedCluster", f"{o.file}:{o.line}", "", "podIdentityProfile"),
+                "config",
+                "addon",
+                (o,),
+            )
+            for o in found.addon
+        ]
 
     def _read_plain(self, source: SourceFile, relevant: bool) -> None:
         try:
@@ -395,6 +448,15 @@ class Reader:
                     "review it by hand: a policy or document may need updating after the migration",
                 )
             )
+
+
+def _json_manifest(text: str) -> bool:
+    """A Kubernetes object (or List) written as JSON, not an ARM template."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "kind" in data and "apiVersion" in data
 
 
 def _bad_document(source: SourceFile, doc: Document, code: str, error: Exception) -> Finding:
