@@ -8,6 +8,11 @@ from migrate.model.inventory import PI_GROUP, ObjectRef, Origin, PIComponent
 from migrate.read.fields import dig, text
 
 PI_CHART = "aad-pod-identity"  # the chart's name, and its repository's path
+# what AKS puts on the objects it manages (the pod-identity add-on's included); the
+# exception kube-system/aks-addon-exception is no such mark: the raw manifests and the
+# chart create it too (docs/domain.md §1)
+AKS_MANAGED_LABELS = (("kubernetes.azure.com/managedby", "aks"),)
+ADDON_MANAGER = "addonmanager.kubernetes.io/mode"
 PI_HELM_NAMES = {"aad-pod-identity-mic", "aad-pod-identity-nmi", "mic-pdb"}
 PI_RAW_NAMES = {
     ("DaemonSet", "nmi"): "nmi",
@@ -30,6 +35,9 @@ def component(
 ) -> PIComponent | None:
     labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
     ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+    if aks_managed(meta) and _pi_named(kind, name, labels):
+        part = PI_RAW_NAMES.get((kind, name), "") or _component_kind(kind, _part_of(name))
+        return PIComponent(ref, part, "addon", (origin,))
     gitops = _gitops(obj, kind, ref.api_version)
     if gitops:
         return PIComponent(ref, gitops, "helm", (origin,))
@@ -41,9 +49,24 @@ def component(
         return PIComponent(ref, _component_kind(kind, part), install, (origin,))
     part = PI_RAW_NAMES.get((kind, name), "")
     if part and (part not in ("nmi", "mic") or "aad-pod-identity" in _images(obj)):
-        install = "addon" if name == "aks-addon-exception" else "raw"
-        return PIComponent(ref, part, install, (origin,))
+        return PIComponent(ref, part, "raw", (origin,))
     return None
+
+
+def aks_managed(meta: dict[str, Any]) -> bool:
+    """Labelled or annotated as managed by AKS (an add-on's object), not by its name."""
+    marks: dict[str, Any] = {}
+    for key in ("labels", "annotations"):
+        if isinstance(meta.get(key), dict):
+            marks.update(meta[key])
+    return ADDON_MANAGER in marks or any(
+        str(marks.get(key, "")).lower() == value for key, value in AKS_MANAGED_LABELS
+    )
+
+
+def _pi_named(kind: str, name: str, labels: dict[str, Any]) -> bool:
+    """One of Pod Identity's own objects by name (NMI, MIC, their RBAC, config)."""
+    return (kind, name) in PI_RAW_NAMES or labels.get("app.kubernetes.io/name") == PI_CHART
 
 
 def _gitops(obj: Any, kind: str, api: str) -> str:

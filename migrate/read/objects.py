@@ -18,8 +18,10 @@ from migrate.model.inventory import (
     AzureIdentityBinding,
     AzurePodIdentityException,
     Finding,
+    ObjectRef,
     Origin,
     Pairs,
+    PIComponent,
     RoleBinding,
     SecretProviderClass,
     ServiceAccount,
@@ -65,7 +67,12 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
         problems = checks.object_names(kind, name, ns, origin)
         if problems:
             return [], problems
-    return reader(obj, name, ns, meta, origin)
+    found, problems = reader(obj, name, ns, meta, origin)
+    if found and kind in PI_KINDS and components.aks_managed(meta):
+        # `az aks pod-identity add` made it: the add-on runs, and AKS owns the object
+        ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+        found = [*found, PIComponent(ref, "config", "addon", (origin,))]
+    return found, problems
 
 
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:

@@ -140,7 +140,15 @@ def test_aks_addon_prints_az_steps_and_deletes_nothing(
             {
                 "apiVersion": "aadpodidentity.k8s.io/v1",
                 "kind": "AzurePodIdentityException",
-                "metadata": {"name": "aks-addon-exception", "namespace": "kube-system"},
+                "metadata": {
+                    "name": "aks-addon-exception",
+                    "namespace": "kube-system",
+                    # what makes it the add-on's: AKS's marks, not the name
+                    "labels": {
+                        "addonmanager.kubernetes.io/mode": "Reconcile",
+                        "kubernetes.azure.com/managedby": "aks",
+                    },
+                },
                 "spec": {"podLabels": {"kubernetes.azure.com/managedby": "aks"}},
             },
             {
