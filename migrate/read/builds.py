@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from migrate.read.files import Document, ParseError, child, parse
+from migrate.read.files import Document, ParseError, child, forget_paths, parse, real_path
 from migrate.read.kustomize import KUSTOMIZATION_NAMES
 
 # a URL, a go-getter or git address: kustomize fetches it, this tool cannot
@@ -187,6 +187,7 @@ class Builds:
 
 def scan_roots(roots: Iterable[str]) -> Builds:
     """The builds under ROOTS (folders or files), found on disk: for writers."""
+    forget_paths()
     found = []
     for root in roots:
         top = root if os.path.isdir(root) else os.path.dirname(root) or "."
@@ -334,7 +335,7 @@ def _join(folder: str, entry: str) -> str:
 
 
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    return real_path(path)
 
 
 def _text(value: Any) -> str:

@@ -127,6 +127,7 @@ class ParseError(Exception):
 def walk(paths: Sequence[str]) -> Iterator[SourceFile]:
     """Every YAML file under PATHS (files, directories, or "-" for stdin), and every file
     that may mention Pod Identity in another form (MARKED_SUFFIXES), sorted."""
+    forget_paths()  # a new run: folders may have moved since the last
     for given in paths:
         if given == STDIN:
             yield SourceFile(STDIN, "", sys.stdin.buffer.read())
@@ -156,9 +157,30 @@ def _yaml_files(root: Path) -> list[str]:
         found.extend(prefix + n for n in names if n.endswith(SUFFIXES))
     # a symlink to a file read anyway is that file: reading it twice would plan (and
     # rewrite) its objects twice; its edits go to the file, the link stays a link
-    real = {os.path.realpath(p) for p in found if not os.path.islink(p)}
-    kept = (p for p in found if not (os.path.islink(p) and os.path.realpath(p) in real))
-    return sorted(kept, key=_parts)
+    links = {p for p in found if os.path.islink(p)}
+    if links:
+        real = {real_path(p) for p in found if p not in links}
+        found = [p for p in found if not (p in links and os.path.realpath(p) in real)]
+    return sorted(found, key=_parts)
+
+
+@functools.lru_cache(maxsize=65536)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(PATH), resolving each folder once per run (a repo has thousands of
+    files in hundreds of folders): PATH's own link, if it is one, is always followed.
+    forget_paths() starts afresh (a new run, or a test that moves links around)."""
+    folder, name = os.path.split(path)
+    if name in ("", ".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_folder(folder or os.curdir), name)
+
+
+def forget_paths() -> None:
+    _real_folder.cache_clear()
 
 
 def _parts(path: str) -> list[str]:

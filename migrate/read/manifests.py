@@ -41,6 +41,7 @@ from migrate.read.files import (
     SourceFile,
     node_at,
     parse,
+    real_path,
     walk,
 )
 from migrate.read.files import mentions as scalar_mentions
@@ -81,7 +82,7 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
             ACCOUNT_KINDS.search(data)
             or (charted and RELEASE_KINDS.search(data))
             or (used and used.search(data))
-            or (patched and os.path.realpath(source.full_path) in patched)
+            or (patched and real_path(source.full_path) in patched)
         ):
             reader.read_file(source, relevant=False)
     return reader.inventory(tuple(paths))
@@ -99,7 +100,7 @@ def _overlays(sources: list[SourceFile]) -> Overlays | None:
     if not found:
         return None
     scanned = builds.scan(found)
-    inside = {os.path.realpath(s.full_path) for s in sources if s.full_path}
+    inside = {real_path(s.full_path) for s in sources if s.full_path}
     sources += [files.source(path) for path in scanned.outside(inside)]
     return Overlays(scanned)
 
@@ -198,9 +199,7 @@ class Reader:
             for source in sources:
                 if source.path in explained:
                     continue
-                if os.path.realpath(source.full_path) in {
-                    os.path.realpath(t) for t in chart.templates
-                }:
+                if real_path(source.full_path) in {real_path(t) for t in chart.templates}:
                     self._unparsed(source, source.text(), "helm-template", 0, "a Helm template")
                 else:
                     self._read_plain(source, relevant=True)

@@ -20,7 +20,7 @@ from typing import Any
 from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Origin, RoleBinding, Workload
 from migrate.read.builds import Builds, Patch, View
-from migrate.read.files import Document, SourceFile
+from migrate.read.files import Document, SourceFile, real_path
 from migrate.read.objects import Record, records
 from migrate.read.patches import Built, Partial, partials, targets
 
@@ -173,7 +173,7 @@ class Overlays:
     def install_entries(self, source: SourceFile) -> list[Finding]:
         """A finding for each `resources:` entry of this kustomization that names a Pod
         Identity install file (a URL or a vendored copy)."""
-        k = self.builds.kustomizations.get(os.path.realpath(os.path.dirname(source.full_path)))
+        k = self.builds.kustomizations.get(real_path(os.path.dirname(source.full_path)))
         if k is None:
             return []
         out = []
