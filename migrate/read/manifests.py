@@ -54,7 +54,13 @@ PI_MARKERS = re.compile(iac.MARKERS.pattern.encode())
 ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
 # a release may install a chart of PATH whose own values set the label (charts.installs)
 RELEASE_KINDS = re.compile(rb"kind:\s*[\"']?(?:HelmRelease|Application)\b")
-MENTION_WORDS = ("aadpodidbinding", "AzureIdentity", "aadpodidentity")
+MENTION_WORDS = (
+    "aadpodidbinding",
+    "AzureIdentity",
+    "aadpodidentity",
+    "aadPodIdentity",
+    "podIdentityProfile",
+)
 # the label as a key, or in a value like "aadpodidbinding=web" (helm --set, comma lists)
 # documents worth building: these words also find Pod Identity's own install (aad-pod-id-*)
 RELEVANT_WORDS = (*MENTION_WORDS, "aad-pod-id")

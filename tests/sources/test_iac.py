@@ -178,3 +178,12 @@ def test_render_targets_carry_the_credentials_of_terraform_releases(
         text = "".join(p.read_text() for p in sorted((out / target).rglob("*")) if p.is_file())
         for subject in subjects:
             assert subject in text, (target, subject)
+
+
+def test_a_values_file_naming_aad_pod_identity_is_reported(tmp_path: Path) -> None:
+    # AGIC's chart: armAuth.type selects Pod Identity; no label, no AzureIdentity
+    (tmp_path / "agic-values.yaml").write_text(
+        "armAuth:\n  type: aadPodIdentity\n  identityClientID: 4c5d6e7f-8091-4a2b-b3c4-d5e6f7081923\n"
+    )
+    (finding,) = manifests.read([str(tmp_path)]).findings
+    assert finding.code == "pi-mention"
