@@ -121,3 +121,53 @@ def test_render_with_force_writes_no_credential_for_a_hostile_name(
     )
     rendered = "".join(p.read_text() for p in (tmp_path / "o").rglob("*") if p.is_file())
     assert "system:serviceaccount:*" not in rendered, err
+
+
+PLACEHOLDERS = {
+    "envsubst": "${APP_NAMESPACE}",
+    "helm": '"{{ .Release.Namespace }}"',
+    "terraform": '"%{ if prod }shop%{ else }shop-dev%{ endif }"',
+    "pipeline": "$(params.namespace)",
+}
+
+
+@pytest.mark.parametrize("name", PLACEHOLDERS.values(), ids=PLACEHOLDERS.keys())
+def test_a_placeholder_namespace_is_a_warning_and_plans_nothing(
+    run_cli: Any, tmp_path: Path, name: str
+) -> None:
+    code, document, _ = plan(run_cli, tmp_path, manifests(namespace=name))
+    assert code == 0
+    assert document["actions"] == []  # no credential, ServiceAccount, switch or delete
+    found = [f for f in document["findings"] if f["code"] == "templated-value"]
+    assert len(found) == 3 and all(f["severity"] == "warning" for f in found)
+    assert "metadata.namespace" in found[0]["message"]
+
+
+@pytest.mark.parametrize("name", PLACEHOLDERS.values(), ids=PLACEHOLDERS.keys())
+def test_a_placeholder_service_account_plans_no_credential(
+    run_cli: Any, tmp_path: Path, name: str
+) -> None:
+    code, document, _ = plan(run_cli, tmp_path, manifests(account=name))
+    assert code == 0
+    assert subjects(document) == []
+    # the binding its pods use is not deleted while they may still use it
+    assert not [a for a in document["actions"] if a["type"] == "delete-object"]
+    (found,) = [f for f in document["findings"] if f["code"] == "templated-value"]
+    assert "spec.template.spec.serviceAccountName" in found["message"]
+    assert "retire keeps AzureIdentityBinding shop/id-shop-binding" in found["message"]
+
+
+@pytest.mark.parametrize("text", ["${APP}", "{{ .Values.name }}", "%{ x }", "$(APP)"])
+def test_trust_refuses_a_credential_whose_subject_holds_a_placeholder(
+    run_cli: Any, tmp_path: Path, text: str
+) -> None:
+    from migrate.model import trust
+    from migrate.model.plan import from_document
+
+    _, document, _ = plan(run_cli, tmp_path, manifests())
+    for action in document["actions"]:
+        if action["type"] == "create-federated-credential":
+            action["credential"]["subject"] = f"system:serviceaccount:shop:{text}"
+            action["serviceAccount"]["name"] = text
+    problems = trust.credential_problems(from_document(document))
+    assert len(problems) == 1 and text in problems[0]

@@ -39,6 +39,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a Terraform, Bicep or ARM line mentions Pod Identity; the tool does not change it",
     ),
     "templated-manifest": ("warning", "a templated manifest (not YAML until rendered) mentions PI"),
+    "templated-value": (
+        "warning",
+        "a name, namespace or selector is a template placeholder filled in later",
+    ),
     "unknown-owner": ("warning", "a pod's owner is of a kind the tool does not know"),
     # mapping rules
     "missing-identity": ("error", "a binding names an AzureIdentity that does not exist"),

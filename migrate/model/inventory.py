@@ -237,6 +237,22 @@ class SelectorUse:
 
 
 @dataclass(frozen=True)
+class TemplatedObject:
+    """An object whose name, namespace, selector or ServiceAccount is a template placeholder
+    (${VAR}, {{ ... }}, %{ ... }, $(VAR); model/placeholders.py) that a later step fills in.
+
+    Nothing is planned from it: no credential, ServiceAccount, patch or delete. The selector
+    it may carry keeps the bindings it could name at retire, and a binding's identity the
+    AzureIdentities it could name (planner/templated.py)."""
+
+    ref: ObjectRef  # as written, placeholders included
+    fields: tuple[tuple[str, str, int], ...]  # (field, value as written, line) templated
+    selector: str  # a binding's selector or a pod's aadpodidbinding label, as written
+    identity: str  # a binding's azureIdentity, as written
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
 class ExistingCredential:
     """A federated identity credential that already exists in Azure."""
 
@@ -259,6 +275,7 @@ class Inventory:
     components: tuple[PIComponent, ...] = ()
     credentials: tuple[ExistingCredential, ...] = ()
     selector_uses: tuple[SelectorUse, ...] = ()  # selectors used where the tool cannot edit
+    templated: tuple[TemplatedObject, ...] = ()  # objects named by placeholders: not planned
     # problems the source met while reading (invalid YAML, Helm templates, ...)
     findings: tuple[Finding, ...] = field(default=())
     source: tuple[str, ...] = ()  # the roots read: paths, "-", or "cluster:<context>"

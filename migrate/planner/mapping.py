@@ -30,7 +30,7 @@ from migrate.model.plan import (
     Settings,
 )
 from migrate.model.stages import PREPARE
-from migrate.planner import credentials, outside, retirement, values
+from migrate.planner import credentials, outside, retirement, templated, values
 from migrate.planner.identities import Identities
 from migrate.planner.planned import NOTHING, Planned, acts, found
 from migrate.planner.service_accounts import Choice, ServiceAccounts, not_found
@@ -89,6 +89,7 @@ class _Planner:
         planned += Planned(tuple(credential_actions), tuple(credential_findings))
         return (
             planned
+            + found(*templated.all_findings(self.inventory))
             + found(*retirement.unused_bindings(self.inventory))
             + found(*outside.kept_findings(self.inventory))
             + acts(*retirement.pod_identity_objects(self.inventory))
@@ -163,7 +164,10 @@ class _Planner:
 
     def _outside(self, use: SelectorUse) -> Planned:
         """A selector used where the tool cannot edit: the credential and annotation for
-        the account its pods run as; retire keeps its bindings (planner/outside.py)."""
+        the account its pods run as; retire keeps its bindings (planner/outside.py). A
+        placeholder among its names plans nothing (planner/templated.py)."""
+        if templated.templated_use(use):
+            return NOTHING  # its templated-value finding says why
         serving = [
             b
             for b in self._by_selector.get(use.selector, ())

@@ -15,7 +15,7 @@ from migrate.model.inventory import (
 )
 from migrate.model.plan import DeleteObject
 from migrate.model.stages import RETIRE, UNINSTALL
-from migrate.planner import outside
+from migrate.planner import outside, templated
 
 # the GitOps release of the chart first (its uninstall removes what the chart made), then
 # NMI/MIC (after bindings, which retire deletes while MIC still runs), CRDs, the chart source
@@ -40,6 +40,10 @@ def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
         return []
     # a selector used where the tool cannot edit keeps its bindings and their identities
     kept_bindings, kept_identities = outside.kept(inventory)
+    # a placeholder may stand for any selector or identity its pattern matches
+    could_bindings, could_identities = templated.kept(inventory)
+    kept_bindings |= could_bindings
+    kept_identities |= could_identities
     objects = [
         *[
             (b.ref, "the workloads it served use workload identity now", b.origins)
@@ -73,6 +77,7 @@ def _uninstall_reason(part: PIComponent) -> str:
 def unused_bindings(inventory: Inventory) -> list[Finding]:
     used = {w.selector for w in inventory.workloads if w.selector}
     used |= {u.selector for u in inventory.selector_uses}
+    used |= {b.selector for b in templated.kept(inventory)[0]}  # templated-value says why
     return [
         findings.make(
             "unused-binding",

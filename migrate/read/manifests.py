@@ -8,6 +8,7 @@ a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from migrate.model.inventory import (
     Origin,
     PIComponent,
     SelectorUse,
+    TemplatedObject,
     Workload,
 )
 from migrate.read import builds, charts, files, iac, masking, merge, pod_labels
@@ -410,6 +412,7 @@ class Reader:
         if kind:
             ns = namespace or "default"
             found, problems = records(data, ns, origin)
+            found = [_field_lines(r, doc) if isinstance(r, TemplatedObject) else r for r in found]
             self._findings.extend(problems)
             if problems and not found:
                 return  # the object's own finding says it all
@@ -462,6 +465,15 @@ def _json_manifest(text: str) -> bool:
     except ValueError:
         return False
     return isinstance(data, dict) and "kind" in data and "apiVersion" in data
+
+
+def _field_lines(record: TemplatedObject, doc: Document) -> TemplatedObject:
+    """RECORD with the line of each templated field."""
+    fields = []
+    for field, value, _ in record.fields:
+        node = node_at(doc.node, field.split("."))
+        fields.append((field, value, node.start_mark.line + 1 if node is not None else doc.line))
+    return dataclasses.replace(record, fields=tuple(fields))
 
 
 def _bad_document(source: SourceFile, doc: Document, code: str, error: Exception) -> Finding:

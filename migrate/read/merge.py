@@ -19,6 +19,7 @@ from migrate.model.inventory import (
     SecretProviderClass,
     SelectorUse,
     ServiceAccount,
+    TemplatedObject,
     Workload,
 )
 from migrate.read.objects import UNSET_TYPE, Record
@@ -35,6 +36,7 @@ FIELDS = {
     PIComponent: "components",
     ExistingCredential: "credentials",
     SelectorUse: "selector_uses",
+    TemplatedObject: "templated",
 }
 
 
@@ -47,6 +49,9 @@ def key(record: Record) -> tuple[str, ...]:
     if isinstance(record, SelectorUse):
         first = str(record.origins[0]) if record.origins else ""
         return ("SelectorUse", first, record.namespace, record.selector, record.what)
+    if isinstance(record, TemplatedObject):
+        first = str(record.origins[0]) if record.origins else ""
+        return ("TemplatedObject", record.ref.kind, record.ref.namespace, record.ref.name, first)
     kind = getattr(record, "kind", type(record).__name__)
     return (type(record).__name__, kind, record.namespace, record.name)
 

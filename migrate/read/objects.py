@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from migrate.model import findings
+from migrate.model import findings, placeholders
 from migrate.model.inventory import (
     PI_LABEL,
     AzureAssignedIdentity,
@@ -25,6 +25,7 @@ from migrate.model.inventory import (
     RoleBinding,
     SecretProviderClass,
     ServiceAccount,
+    TemplatedObject,
     Workload,
 )
 from migrate.read import checks, components
@@ -64,6 +65,9 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
     if reader is None:
         return [], []
     if kind in CHECKED_KINDS:
+        templated = _templated(obj, kind, name, ns, meta, origin)
+        if templated is not None:
+            return [templated], []
         problems = checks.object_names(kind, name, ns, origin)
         if problems:
             return [], problems
@@ -73,6 +77,45 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
         ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
         found = [*found, PIComponent(ref, "config", "addon", (origin,))]
     return found, problems
+
+
+def _templated(
+    obj: Any, kind: str, name: str, ns: str, meta: Any, origin: Origin
+) -> TemplatedObject | None:
+    """The object, when a field its records are made of is a placeholder; else None."""
+    written: list[tuple[tuple[str, ...], str]] = [
+        (("metadata", "name"), name),
+        (("metadata", "namespace") if meta.get("namespace") else ("namespace",), ns),
+    ]
+    selector = identity = ""
+    if kind in ("AzureIdentity", "AzureIdentityBinding"):
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        wanted = ("selector", "azureidentity", "resourceid", "clientid")
+        for key, value in spec.items():
+            if str(key).lower() in wanted:
+                written.append((("spec", str(key)), text(value)))
+        folded = fold(spec)
+        if kind == "AzureIdentityBinding":
+            selector, identity = text(folded.get("selector")), text(folded.get("azureidentity"))
+    elif kind in TEMPLATE_PATHS:
+        path = TEMPLATE_PATHS[kind]
+        template = dig(obj, *path) if path else obj
+        labels = dig(template, "metadata", "labels")
+        if not isinstance(labels, dict) or PI_LABEL not in labels:
+            return None  # not a Pod Identity workload: nothing to say about its names
+        selector = text(labels[PI_LABEL])
+        written.append(((*path, "metadata", "labels", PI_LABEL), selector))
+        spec = dig(template, "spec")
+        for key in ("serviceAccountName", "serviceAccount"):
+            if isinstance(spec, dict) and spec.get(key):
+                written.append(((*path, "spec", key), text(spec[key])))
+    fields = tuple(
+        (".".join(path), value, 0) for path, value in written if placeholders.find(value)
+    )
+    if not fields:
+        return None
+    ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
+    return TemplatedObject(ref, fields, selector, identity, (origin,))
 
 
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
