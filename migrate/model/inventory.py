@@ -237,6 +237,17 @@ class SelectorUse:
 
 
 @dataclass(frozen=True)
+class Substitute:
+    """What a Flux Kustomization's spec.postBuild gives the ${VAR} placeholders of the
+    files it builds (read/substitutions.py): shown, not planned with."""
+
+    by: ObjectRef  # the Flux Kustomization
+    values: Pairs  # VAR -> value, those the object's placeholders use
+    others: tuple[str, ...]  # substituteFrom sources ("ConfigMap/vars"), their values not read
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class TemplatedObject:
     """An object whose name, namespace, selector or ServiceAccount is a template placeholder
     (${VAR}, {{ ... }}, %{ ... }, $(VAR); model/placeholders.py) that a later step fills in.
@@ -250,6 +261,7 @@ class TemplatedObject:
     selector: str  # a binding's selector or a pod's aadpodidbinding label, as written
     identity: str  # a binding's azureIdentity, as written
     origins: tuple[Origin, ...]
+    substitutes: tuple[Substitute, ...] = ()  # Flux Kustomizations in PATH that fill it in
 
 
 @dataclass(frozen=True)

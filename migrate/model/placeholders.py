@@ -36,3 +36,15 @@ def could_be(written: str, value: str) -> bool:
 def variables(text: str) -> list[tuple[str, str | None]]:
     """(name, default or None) of each ${VAR} placeholder in TEXT, in order."""
     return [(m.group(1), m.group(2)) for m in VARIABLE.finditer(text)]
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """TEXT with each ${VAR} given in VALUES (or by its default) filled in, as Flux does."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in values:
+            return values[name]
+        return default if default is not None else match.group(0)
+
+    return VARIABLE.sub(one, text)

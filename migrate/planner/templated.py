@@ -18,6 +18,7 @@ from migrate.model.inventory import (
     Inventory,
     Origin,
     SelectorUse,
+    Substitute,
     TemplatedObject,
 )
 
@@ -86,11 +87,12 @@ def _object(inventory: Inventory, obj: TemplatedObject) -> Finding:
         keeps = _keeps("AzureIdentityBinding", _could_use(inventory, obj.selector), "it could use")
     first = min(line for _, _, line in obj.fields)
     origin = obj.origins[0]
+    given = "".join(f"; {_given(obj, s)}" for s in obj.substitutes)
     return findings.make(
         "templated-value",
         Origin(origin.file, first, origin.document, origin.ref, origin.version),
         f"{obj.ref.kind} {obj.ref.namespace}/{obj.ref.name}: {shown} {_is(obj.fields)} "
-        f"filled in later: nothing is planned from this object{keeps}",
+        f"filled in later: nothing is planned from this object{keeps}{given}",
         HINT,
         str(obj.ref)[:200],
     )
@@ -107,6 +109,21 @@ def _use(inventory: Inventory, use: SelectorUse, fields: list[tuple[str, str]]) 
         HINT,
         f"selector {use.selector}"[:200],
     )
+
+
+def _given(obj: TemplatedObject, by: Substitute) -> str:
+    """What one Flux Kustomization makes of the fields (it may leave some unknown)."""
+    values = dict(by.values)
+    made = [
+        f"{field} {filled!r}"
+        for field, value, _ in obj.fields
+        if (filled := placeholders.substitute(value, values)) != value
+    ]
+    where = f"Flux Kustomization {by.by.namespace}/{by.by.name} ({by.origin})"
+    others = f" (with what {', '.join(by.others)} gives, not read)" if by.others else ""
+    if not made:
+        return f"{where} substitutes none of these variables{others}"
+    return f"{where} makes {', '.join(made)}{others}"
 
 
 def _keeps(kind: str, objects: list[AzureIdentity] | list[AzureIdentityBinding], how: str) -> str:

@@ -32,7 +32,16 @@ from migrate.model.inventory import (
     TemplatedObject,
     Workload,
 )
-from migrate.read import builds, charts, files, iac, masking, merge, pod_labels
+from migrate.read import (
+    builds,
+    charts,
+    files,
+    iac,
+    masking,
+    merge,
+    pod_labels,
+    substitutions,
+)
 from migrate.read.builds import View
 from migrate.read.decoding import Undecodable
 from migrate.read.files import (
@@ -93,6 +102,9 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
             or (patched and real_path(source.full_path) in patched)
         ):
             reader.read_file(source, relevant=False)
+    if reader.has_variables():  # only then: the values Flux Kustomizations give them
+        roots = [str(_root(p)) for p in paths if p != STDIN]
+        reader.substitute(substitutions.read(sources, roots))
     return reader.inventory(tuple(paths))
 
 
@@ -149,6 +161,22 @@ class Reader:
             for r in self._records
             if isinstance(r, Workload) and r.selector and r.service_account not in ("", "default")
         }
+
+    def has_variables(self) -> bool:
+        return any(
+            isinstance(r, TemplatedObject) and any("${" in value for _, value, _ in r.fields)
+            for r in self._records
+        )
+
+    def substitute(self, kustomizations: list[substitutions.FluxKustomization]) -> None:
+        if not kustomizations:
+            return
+        self._records = [
+            substitutions.given(r, r.origins[0].file, kustomizations)
+            if isinstance(r, TemplatedObject) and r.origins
+            else r
+            for r in self._records
+        ]
 
     def inventory(self, source: tuple[str, ...]) -> Inventory:
         self._records += self._finish_charts()
