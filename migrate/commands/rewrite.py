@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
@@ -76,6 +77,8 @@ def command(
         raise UserError(f"{e}; nothing was changed", "fix the file, or plan again") from None
     if stage == SWITCH:
         _gate(gate.prepared(plan), gate.NAME in skip_gate)
+    manual = gate.manual_steps(plan, stage)  # loud, each time: no rewrite can do them
+    result = dataclasses.replace(result, findings=(*result.findings, *manual))
     findings = (*plan.findings, *result.findings)
     for finding in plan.findings:
         if finding.severity != "info":

@@ -84,6 +84,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "placeholder-client-id": ("warning", "a new identity's client id is not known yet"),
     "redumped-document": ("info", "a document was re-dumped instead of spliced"),
     "not-rewritten": ("warning", "a change the tool cannot make safely in the file"),
+    "switch-manual-step": (
+        "warning",
+        "switch moves workloads to ServiceAccounts a person must annotate elsewhere",
+    ),
     "empty-kustomization": ("info", "a kustomization.yaml lists nothing any more"),
     "symlink-out-of-repo": ("error", "a file to rewrite links to a file outside the repo"),
     # live cluster

@@ -205,3 +205,50 @@ def test_chart_values_go_stage_by_stage_behind_the_gate(
     assert '            azure.workload.identity/use: "true"\n' in text
     assert "            name: id-aks-edge-kong\n" in text
     assert not (repo / "identity.yaml").exists()
+
+
+def test_an_account_defined_elsewhere_is_a_loud_manual_step_not_a_blocker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    """shared-runner is defined in another repo: prepare reports its annotation as a manual
+    step, the gate waits only for the account defined here (docs-publisher), each stage
+    completes (twice), switch and retire name the workloads that wait on the manual step,
+    and nothing claims the files changed since the plan."""
+    case = ROOT / "tests/cases/rewrite/prepare-service-account-elsewhere/input"
+    repo = copy_repo(case, tmp_path, monkeypatch)
+    code, _, err = run_cli("rewrite", "repo", "--stage", "switch", *ARGS)
+    assert code == 3
+    assert "gate prepared before switch failed: 1 blocker(s)" in err
+    assert "ServiceAccount ci/docs-publisher has no azure.workload.identity/client-id" in err
+    assert "shared-runner" not in err.split("hint:")[0].split("failed:")[1]
+    for stage in ("prepare", "switch", "retire", "uninstall"):
+        for run in range(2):  # the second run has nothing left to do
+            code, _, err = run_cli("rewrite", "repo", "--stage", stage, *ARGS)
+            assert code == 0, (stage, err)
+            assert "changed since" not in err and "gate prepared" not in err
+            waiting = "Deployment/ci/build-agent → ci/shared-runner"
+            loud = stage == "switch" and run == 0
+            assert (waiting in err) == loud, (stage, err)
+            if run == 0:
+                first = err
+        err = first
+        if stage == "prepare":
+            assert "not-rewritten: ServiceAccount/ci/shared-runner" in err
+        if stage == "switch":
+            assert "warning switch-manual-step: switch moves 2 workload(s)" in err
+            assert "CronJob/ci/cache-warmer → ci/shared-runner" in err
+    assert "aadpodidbinding" not in (repo / "build-agent.yaml").read_text()
+
+
+def test_a_saved_plan_with_an_account_defined_elsewhere_is_not_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    case = ROOT / "tests/cases/rewrite/switch-service-account-elsewhere/input"
+    copy_repo(case, tmp_path, monkeypatch)
+    code, out, _ = run_cli("plan", "repo", "-o", "json", *ARGS)
+    (tmp_path / "plan.json").write_text(out)
+    code, _, err = run_cli("rewrite", "plan.json", "--stage", "prepare")
+    assert code == 0 and "changed since" not in err, err
+    code, _, err = run_cli("rewrite", "plan.json", "--stage", "switch")
+    assert code == 0 and "changed since" not in err, err
+    assert "switch-manual-step" in err and "rewrote repo/build-agent.yaml" in err
