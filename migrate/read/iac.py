@@ -23,8 +23,10 @@ from migrate.read.blocks import Frame, Heredoc, Scan
 
 MARKERS = re.compile(
     r"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
-    r"|aadPodIdentity|podIdentityProfile"
+    r"|aadPodIdentity|podIdentityProfile|aks pod-identity|enable-pod-identity"
 )
+# the add-on turned on by the CLI (a null_resource's local-exec, a script in a heredoc)
+ADDON_COMMAND = re.compile(r"az aks (?:create|update)\b.*--enable-pod-identity\b")
 KINDS = {".tf": "terraform", ".bicep": "bicep", ".json": "arm"}
 LANGUAGES = {"terraform": ('"', ("#", "//")), "bicep": ("'", ("//",)), "arm": ('"', ())}
 SHOWN = {"terraform": "Terraform", "bicep": "Bicep", "arm": "ARM template"}
@@ -77,6 +79,9 @@ def read(path: str, text: str, kind: str, version: str) -> Found:
     for profile in scan.frames:
         if profile.label == "podIdentityProfile" and profile.literal("enabled") != "false":
             found.addon.append(Origin(path, profile.line, version=version))
+    found.addon += [
+        Origin(path, n, version=version) for n, line, _ in scan.lines if ADDON_COMMAND.search(line)
+    ]
     shown = masking.lines(text)
     marked = [(n, line, frame) for n, line, frame in scan.lines if MARKERS.search(line)]
     code = [m for m in marked if m[0] in heredoc_lines or _code(kind, m[1])]
@@ -130,11 +135,12 @@ def _where(kind: str, frame: Frame | None, line: str, heredoc: str | None) -> st
 def _hint(kind: str, frame: Frame | None, line: str) -> str:
     labels = [f.label for f in frame.path()] if frame is not None else []
     top = frame.path()[0] if frame is not None else None
-    if "podIdentityProfile" in labels or "podIdentityProfile" in line:
+    if "podIdentityProfile" in labels or "podIdentityProfile" in line or "pod-identity" in line:
         return (
             "the AKS pod-identity add-on is configured here: after retire, remove "
-            "podIdentityProfile (or set enabled to false) in this file and deploy it; "
-            "`az aks update --disable-pod-identity` alone is undone by the next deployment"
+            "podIdentityProfile (or set enabled to false), or the az aks pod-identity command, "
+            "in this file and deploy it; `az aks update --disable-pod-identity` alone is "
+            "undone by the next deployment"
         )
     if kind != "terraform":
         return (

@@ -187,3 +187,14 @@ def test_a_values_file_naming_aad_pod_identity_is_reported(tmp_path: Path) -> No
     )
     (finding,) = manifests.read([str(tmp_path)]).findings
     assert finding.code == "pi-mention"
+
+
+def test_the_add_on_enabled_by_the_cli_in_terraform_is_the_add_on() -> None:
+    text = (
+        'resource "null_resource" "pi" {\n  provisioner "local-exec" {\n'
+        '    command = "az aks update -g rg -n aks --enable-pod-identity"\n  }\n}\n'
+    )
+    found = iac.read("pi.tf", text, "terraform", "v")
+    assert found.addon == [Origin("pi.tf", 3, version="v")]
+    (finding,) = found.findings
+    assert finding.hint.startswith("the AKS pod-identity add-on is configured here")
