@@ -96,11 +96,17 @@ def read(path: str, text: str, kind: str, version: str) -> Found:
                 Origin(path, number, version=version),
                 f"{SHOWN[kind]} {where} mentions Pod Identity"
                 + (" in a comment" if comment else "")
-                + f": {shown[number - 1].strip()}",
+                + f": {_cut(shown[number - 1])}",
                 "update the comment after the migration" if comment else _hint(kind, frame, line),
             )
         )
     return found
+
+
+def _cut(line: str, width: int = 160) -> str:
+    """The line as a message shows it: stripped, a minified file's line cut short."""
+    line = line.strip()
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def _code(kind: str, line: str) -> bool:
@@ -341,7 +347,7 @@ def _escaped(key: str) -> str:
 def _yaml(text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -382,7 +388,7 @@ def _template(path: str, text: str, version: str) -> Found:
                 "templated-manifest",
                 origin,
                 f"{path}:{number} is a template (not YAML until rendered) and mentions Pod "
-                f"Identity: {shown[number - 1].strip()}",
+                f"Identity: {_cut(shown[number - 1])}",
                 "render it (terraform templatefile, envsubst, helm template) and plan the "
                 "result (e.g. envsubst < FILE | wi-migrate plan -), or migrate this line by hand",
             )

@@ -490,7 +490,7 @@ def _json_manifest(text: str) -> bool:
     """A Kubernetes object (or List) written as JSON, not an ARM template."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(data, dict) and "kind" in data and "apiVersion" in data
 

@@ -198,3 +198,12 @@ def test_the_add_on_enabled_by_the_cli_in_terraform_is_the_add_on() -> None:
     assert found.addon == [Origin("pi.tf", 3, version="v")]
     (finding,) = found.findings
     assert finding.hint.startswith("the AKS pod-identity add-on is configured here")
+
+
+def test_hostile_files_are_findings_not_crashes(tmp_path: Path) -> None:
+    (tmp_path / "deep.json").write_text("[" * 100_000 + '"AzureIdentity"' + "]" * 100_000)
+    (tmp_path / "broken.tf").write_text('}}\nresource "a" "b" {{\n  values = [<<-EOT\n  aadpodid\n')
+    inventory = manifests.read([str(tmp_path)])
+    messages = {Path(f.origin.file).name: f.message for f in inventory.findings}
+    assert set(messages) == {"deep.json", "broken.tf"}
+    assert len(messages["deep.json"]) < 250  # a minified line is cut short
