@@ -33,6 +33,11 @@ SHOWN = {"terraform": "Terraform", "bicep": "Bicep", "arm": "ARM template"}
 CLIENT_ID = "<client-id>"  # replaced by the identity's client id once bindings are read
 RESOURCE = re.compile(r'^resource\s+"([\w-]+)"\s+"([\w-]+)"$')
 SET_BLOCKS = ("set", "set_string")
+DOCUMENT_START = re.compile(r"^---\s*$")
+_SCALAR = r"\s*:\s*[\"']?([^\s\"'#]+)[\"']?\s*(?:#.*)?$"
+TEMPLATE_LABEL = re.compile(r"^\s*[\"']?" + PI_LABEL + r"[\"']?" + _SCALAR)
+TEMPLATE_NAMESPACE = re.compile(r"^\s+namespace" + _SCALAR)
+TEMPLATE_ACCOUNT = re.compile(r"^\s+serviceAccountName" + _SCALAR)
 LABELS_KEY = re.compile(r"(?:^|[a-z])[Ll]abels$")  # podLabels, labels, commonLabels
 HELM_ESCAPED = WI_USE_LABEL.replace(".", "\\\\.")  # a dot in a helm --set key is escaped
 
@@ -366,22 +371,30 @@ def _label_keys(values: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...
 
 def _template(path: str, text: str, version: str) -> Found:
     """A templated manifest (`*.yaml.tpl`, a `.tpl` outside a chart): not YAML until
-    rendered. Each mention is reported; a literal pod label keeps its selector in use."""
+    rendered. Each mention is reported; a literal pod label keeps its selector in use, for
+    the literal namespace and serviceAccountName of its document when they are written."""
     found = Found()
     shown = masking.lines(text)
-    for number, line in enumerate(text.splitlines(), 1):
+    namespace = account = ""
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if number == 1 or DOCUMENT_START.match(line):
+            start = number if DOCUMENT_START.match(line) else number - 1
+            namespace, account = _document_names(lines[start:])
         if not MARKERS.search(line):
             continue
-        label = re.match(r"^\s*[\"']?" + PI_LABEL + r"[\"']?\s*:\s*[\"']?([\w.-]+)[\"']?\s*$", line)
+        label = TEMPLATE_LABEL.match(line)
         origin = Origin(path, number, version=version)
-        if label:
+        if label and re.fullmatch(r"[A-Za-z0-9][\w.-]*", label.group(1)):
             hint = (
                 "render the template (terraform templatefile, envsubst) and plan the result, "
                 f"or by hand: prepare: the ServiceAccount annotation {WI_CLIENT_ID}: "
                 f'"{CLIENT_ID}"; switch: {WI_USE_LABEL}: "true" beside this label; retire: '
                 f"remove it (line {number})"
             )
-            found.labels.append(Label(label.group(1), "", "", f"template {path}", hint, origin))
+            found.labels.append(
+                Label(label.group(1), namespace, account, f"template {path}", hint, origin)
+            )
             continue
         found.findings.append(
             findings.make(
@@ -394,3 +407,21 @@ def _template(path: str, text: str, version: str) -> Found:
             )
         )
     return found
+
+
+def _document_names(lines: list[str]) -> tuple[str, str]:
+    """The literal namespace and serviceAccountName of the document LINES start (up to its
+    next `---`): "" for one not written, or written with a placeholder."""
+    namespace = account = None
+    for line in lines:
+        if DOCUMENT_START.match(line):
+            break
+        if namespace is None and (m := TEMPLATE_NAMESPACE.match(line)):
+            namespace = m.group(1)
+        if account is None and (m := TEMPLATE_ACCOUNT.match(line)):
+            account = m.group(1)
+    return _plain(namespace), _plain(account)
+
+
+def _plain(value: str | None) -> str:
+    return value if value and re.fullmatch(r"[a-z0-9][a-z0-9.-]*", value) else ""

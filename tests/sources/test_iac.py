@@ -207,3 +207,17 @@ def test_hostile_files_are_findings_not_crashes(tmp_path: Path) -> None:
     messages = {Path(f.origin.file).name: f.message for f in inventory.findings}
     assert set(messages) == {"deep.json", "broken.tf"}
     assert len(messages["deep.json"]) < 250  # a minified line is cut short
+
+
+def test_a_template_label_takes_its_documents_literal_namespace_and_account() -> None:
+    text = (
+        "metadata:\n  namespace: ${ns}\nspec:\n  template:\n    metadata:\n      labels:\n"
+        "        aadpodidbinding: web  # a comment\n---\nmetadata:\n  namespace: shop\n"
+        "spec:\n  template:\n    metadata:\n      labels:\n        aadpodidbinding: api\n"
+        "    spec:\n      serviceAccountName: api\n"
+    )
+    labels = iac.read("app.yaml.tpl", text, "template", "v").labels
+    assert [(x.selector, x.namespace, x.account) for x in labels] == [
+        ("web", "", ""),
+        ("api", "shop", "api"),
+    ]

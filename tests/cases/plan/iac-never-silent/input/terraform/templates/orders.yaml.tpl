@@ -2,7 +2,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: orders
-  namespace: ${namespace}
+  namespace: shop
 spec:
   replicas: ${replicas}
   selector:
@@ -12,8 +12,9 @@ spec:
     metadata:
       labels:
         app: orders
-        aadpodidbinding: orders
+        aadpodidbinding: orders # the identity id-orders
     spec:
+      serviceAccountName: orders
       containers:
         - name: orders
           image: ${registry}/orders:${tag}
