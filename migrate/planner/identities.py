@@ -125,17 +125,55 @@ class Identities:
         create = CreateManagedIdentity(
             PREPARE, managed, identity.ref, identity.client_id, identity.origins
         )
-        kind = "secret" if identity.type == 1 else "certificate"
+        kind = _credential(identity)
         where = "" if managed.resource_group else " (pass --identity-resource-group RG)"
         review = findings.make(
             "service-principal-identity",
             identity.origins[0],
             f"AzureIdentity {identity.namespace}/{identity.name} is a service principal with "
-            f"a {kind} (type {identity.type}): workload identity needs a user-assigned "
-            f"identity, so {managed.name} is planned{where}; the {kind} is not copied",
+            f"a {kind} (type {identity.type}) {_secret(identity)}: workload identity needs a "
+            f"user-assigned identity, so {managed.name} is planned{where}; the {kind} is not "
+            "copied",
             f"review the role assignments of service principal {identity.client_id} that the "
             "new identity must get (prepare copies them where allowed); delete the "
             f"{kind} and its Secret after the migration",
             str(identity.ref),
         )
         return managed, Planned((create,), (review,))
+
+    def replacements(self) -> dict[tuple[str, str], ManagedIdentity | None]:
+        """The managed identity planned for each AzureIdentity (namespace, name) a planned
+        workload uses; None where it could not be resolved (its findings say why)."""
+        return dict(self._resolved)
+
+    def unused_service_principals(self) -> Planned:
+        """Service principals no planned workload uses: nothing replaces them, and their
+        Secret still holds a credential someone must revoke."""
+        return found(
+            *(
+                findings.make(
+                    "service-principal-identity",
+                    i.origins[0],
+                    f"AzureIdentity {i.namespace}/{i.name} is a service principal with a "
+                    f"{_credential(i)} (type {i.type}) {_secret(i)}, and no workload in the "
+                    "planned files uses it: no identity replaces it",
+                    "if pods elsewhere use it (another repo, the cluster), plan them too; "
+                    f"otherwise revoke the {_credential(i)} of service principal "
+                    f"{i.client_id or '(no clientID)'} and delete its Secret after retire",
+                    str(i.ref),
+                )
+                for key, i in sorted(self._by_key.items())
+                if i.type in (1, 2) and key not in self._resolved
+            )
+        )
+
+
+def _credential(identity: AzureIdentity) -> str:
+    return "secret" if identity.type == 1 else "certificate"
+
+
+def _secret(identity: AzureIdentity) -> str:
+    """The Secret spec.clientPassword names (never its content)."""
+    if not identity.secret_ref:
+        return "whose Secret spec.clientPassword does not name"
+    return f"held in Secret {identity.secret_ref}"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 from migrate.model import findings
 from migrate.model.inventory import (
     PI_GROUP,
     PI_LABEL,
+    AzureIdentity,
     Finding,
     Inventory,
     Origin,
     PIComponent,
 )
-from migrate.model.plan import DeleteObject
+from migrate.model.plan import DeleteObject, ManagedIdentity
 from migrate.model.stages import RETIRE, UNINSTALL
 from migrate.planner import outside, templated
 
@@ -33,9 +35,12 @@ def addon(inventory: Inventory) -> bool:
     return any(c.install == "addon" for c in inventory.components)
 
 
-def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
+def pod_identity_objects(
+    inventory: Inventory, replacements: Mapping[tuple[str, str], ManagedIdentity | None]
+) -> list[DeleteObject]:
     """Bindings, then identities, then user exceptions: deleted while MIC still runs. None
-    with the AKS add-on: AKS re-creates them; `az aks pod-identity delete` removes them."""
+    with the AKS add-on: AKS re-creates them; `az aks pod-identity delete` removes them.
+    REPLACEMENTS: the managed identity planned for each AzureIdentity (namespace, name)."""
     if addon(inventory):
         return []
     # a selector used where the tool cannot edit keeps its bindings and their identities
@@ -51,13 +56,35 @@ def pod_identity_objects(inventory: Inventory) -> list[DeleteObject]:
             if b not in kept_bindings
         ],
         *[
-            (i.ref, "replaced by federated credentials", i.origins)
+            (i.ref, _replaced(i, replacements), i.origins)
             for i in inventory.identities
             if (i.namespace, i.name) not in kept_identities
         ],
         *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
     ]
     return [DeleteObject(RETIRE, ref, reason, origins) for ref, reason, origins in objects]
+
+
+def _replaced(
+    identity: AzureIdentity, replacements: Mapping[tuple[str, str], ManagedIdentity | None]
+) -> str:
+    if identity.type == 0:
+        return "replaced by federated credentials"
+    secret = (
+        f"; its Secret {identity.secret_ref} is kept for you to delete"
+        if identity.secret_ref
+        else ""
+    )
+    key = (identity.namespace, identity.name)
+    if key not in replacements:
+        return f"nothing replaces it: no planned workload uses this service principal{secret}"
+    managed = replacements[key]
+    if managed is None:
+        return f"no identity replaces this service principal (see its findings){secret}"
+    return (
+        f"replaced by the new user-assigned identity {managed.name} and its federated "
+        f"credentials{secret}"
+    )
 
 
 def uninstall(inventory: Inventory) -> list[DeleteObject]:

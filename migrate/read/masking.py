@@ -73,3 +73,46 @@ def _mixed(text: str) -> bool:
         and any(c.islower() for c in text)
         and any(c.isdigit() for c in text)
     )
+
+
+DOCUMENT_MARK = re.compile(r"^(?:---|\.\.\.)(?:\s|$)")
+SECRET_KIND = re.compile(r"^\s*(?:-\s+)?[\"']?kind[\"']?\s*:\s*[\"']?Secret[\"']?\s*(?:#.*)?$")
+DATA_KEY = re.compile(
+    r"^(?P<lead>(?P<indent>\s*)(?:-\s+)?[\"']?(?:data|stringData|binaryData)[\"']?\s*:)"
+    r"(?P<rest>.*)$"
+)
+
+
+def secret_data(lines: list[str]) -> list[str]:
+    """LINES (with their line ends) where every line of a Secret's data, stringData or
+    binaryData is masked: an entry keeps its key, any other line (a block scalar's text)
+    only its indent. A diff of two texts masked so shows no Secret value as context."""
+    out = list(lines)
+    start = 0
+    marks = [i for i, line in enumerate(lines) if DOCUMENT_MARK.match(line)]
+    for end in [*marks, len(lines)]:
+        document = range(start, end)
+        if any(SECRET_KIND.match(lines[i]) for i in document):
+            _mask_data(lines, out, document)
+        start = end + 1
+    return out
+
+
+def _mask_data(lines: list[str], out: list[str], document: range) -> None:
+    block: int | None = None  # the indent of the data key whose entries are being masked
+    for i in document:
+        body = lines[i].rstrip("\r\n")
+        ending = lines[i][len(body) :]
+        indent = len(body) - len(body.lstrip())
+        if block is not None and body.strip() and indent <= block:
+            block = None
+        if block is not None:
+            if body.strip():
+                entry = KEY_VALUE.match(body)
+                out[i] = (entry["lead"] if entry else body[:indent]) + MASK + ending
+            continue
+        opened = DATA_KEY.match(body)
+        if opened:
+            block = len(opened["indent"])
+            if opened["rest"].strip() and not opened["rest"].lstrip().startswith("#"):
+                out[i] = opened["lead"] + " " + MASK + ending  # a flow mapping on its line

@@ -69,3 +69,22 @@ def test_masked_in_rewrite_output_too(tmp_path: Path, monkeypatch: Any, run_cli:
         assert secret not in out + err
     assert "8: aadpodidentity-client-secret: ***" in err
     assert "1: # AzureIdentity for the legacy reporting job; aadpodidentity sp secret: ***" in err
+
+
+def test_secret_data_masks_every_line_of_a_secret_value_and_nothing_else() -> None:
+    from migrate.read.masking import secret_data
+
+    text = (
+        "apiVersion: v1\r\nkind: ConfigMap\r\ndata:\r\n  plain: shown\r\n---\r\n"
+        f"data:\r\n  key: {BASE64}\r\n  cert.pem: |\r\n    {CLIENT_SECRET}\r\n"
+        "kind: Secret\r\nstringData: {password: x1}\r\n"
+        f'metadata:\r\n  name: s\r\n---\r\n- kind: Secret\r\n  stringData:\r\n    p: "{PASSWORD}"\r\n'
+    )
+    masked = "".join(secret_data(text.splitlines(True)))
+    assert [s for s in SECRETS if s in masked] == []
+    assert masked == (
+        "apiVersion: v1\r\nkind: ConfigMap\r\ndata:\r\n  plain: shown\r\n---\r\n"
+        "data:\r\n  key: ***\r\n  cert.pem: ***\r\n    ***\r\n"
+        "kind: Secret\r\nstringData: ***\r\n"
+        "metadata:\r\n  name: s\r\n---\r\n- kind: Secret\r\n  stringData:\r\n    p: ***\r\n"
+    )

@@ -207,3 +207,32 @@ def test_the_minimality_check_can_fail() -> None:
     line = before.index("        aadpodidbinding")
     wider = Edit(line - 20, line + 40, before[line - 20 : line + 40].upper())
     assert minimality_problems(before, [wider], False)
+
+
+def _secret_values(tree: Path) -> set[str]:
+    """Every line of every Secret's data and stringData values under TREE."""
+    values = set()
+    for path in tree.rglob("*.y*ml"):
+        try:
+            documents = list(yaml.safe_load_all(path.read_text("utf-8-sig")))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        for doc in documents:
+            if isinstance(doc, dict) and doc.get("kind") == "Secret":
+                for key in ("data", "stringData"):
+                    data = doc.get(key) if isinstance(doc.get(key), dict) else {}
+                    values |= {line for v in data.values() for line in str(v).splitlines()}
+    return {v.strip() for v in values if len(v.strip()) > 3}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_diff_shows_no_secret_value(case: Path, tmp_path: Path, run_cli, monkeypatch) -> None:
+    secrets = _secret_values(case / "input")
+    if not secrets:
+        pytest.skip("no Secret in this case")
+    shutil.copytree(case / "input", tmp_path / "input")
+    monkeypatch.chdir(tmp_path)
+    c = spec(case)
+    _, out, err = run_cli("rewrite", "input", "--stage", c["stage"], "--diff", *c["args"])
+    assert out, "a case with a Secret must show a diff for this test to mean something"
+    assert [s for s in secrets if s in out + err] == []

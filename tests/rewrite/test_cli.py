@@ -252,3 +252,15 @@ def test_a_saved_plan_with_an_account_defined_elsewhere_is_not_stale(
     code, _, err = run_cli("rewrite", "plan.json", "--stage", "switch")
     assert code == 0 and "changed since" not in err, err
     assert "switch-manual-step" in err and "rewrote repo/build-agent.yaml" in err
+
+
+def test_diff_masks_secret_data_shown_as_context(tmp_path: Path, monkeypatch, run_cli) -> None:
+    case = ROOT / "tests/cases/rewrite/retire-service-principal-secret/input"
+    copy_repo(case, tmp_path, monkeypatch)
+    args = (*ARGS, "--identity-resource-group", "rg-identities")
+    code, out, err = run_cli("rewrite", "repo", "--stage", "retire", "--diff", *args)
+    assert code == 0, err
+    assert "CANARY" not in out + err
+    # the lines around the deleted documents are the Secrets': shown, values masked
+    assert " stringData:\n   clientSecret: ***\n----\n" in out
+    assert "\n ---\n data:\n   STORAGE_CONNECTION: ***\n" in out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from migrate.errors import EXIT_INTERRUPTED, UserError
 from migrate.model.outcomes import CHANGED, PENDING, SKIPPED, UNCHANGED, WriteBack
+from migrate.read import masking
 from migrate.read.decoding import decode
 from migrate.write.rewrite import signals
 from migrate.write.rewrite.workspace import FileState
@@ -56,8 +57,11 @@ def diff(files: Iterable[FileState]) -> str:
     for f in files:
         if not f.changed:
             continue
-        before = ("" if f.original is None else decode(f.original).text).splitlines(True)
-        after = (f.text or "").splitlines(keepends=True)
+        # a Secret's values never reach the terminal, not even as context lines
+        before = masking.secret_data(
+            ("" if f.original is None else decode(f.original).text).splitlines(True)
+        )
+        after = masking.secret_data((f.text or "").splitlines(keepends=True))
         old = f"a/{f.path}" if f.original is not None else "/dev/null"
         new = f"b/{f.path}" if f.new is not None else "/dev/null"
         lines = list(difflib.unified_diff(before, after, old, new))

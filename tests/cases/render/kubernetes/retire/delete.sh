@@ -14,7 +14,7 @@ kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n reporting reporting
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n reporting reporting-storage-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentitybinding.aadpodidentity.k8s.io -n web web-frontend-binding --ignore-not-found  # the workloads it served use workload identity now
 kubectl delete azureidentity.aadpodidentity.k8s.io -n legacy legacy-archive --ignore-not-found  # replaced by federated credentials
-kubectl delete azureidentity.aadpodidentity.k8s.io -n legacy legacy-sp --ignore-not-found  # replaced by federated credentials
+kubectl delete azureidentity.aadpodidentity.k8s.io -n legacy legacy-sp --ignore-not-found  # replaced by the new user-assigned identity legacy-sp and its federated credentials; its Secret legacy/legacy-sp-secret is kept for you to delete
 kubectl delete azureidentity.aadpodidentity.k8s.io -n orders orders-api --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n orders orders-reconcile --ignore-not-found  # replaced by federated credentials
 kubectl delete azureidentity.aadpodidentity.k8s.io -n payments payments-api --ignore-not-found  # replaced by federated credentials
