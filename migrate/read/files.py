@@ -169,6 +169,7 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
+@functools.lru_cache(maxsize=65536)
 def real_path(path: str) -> str:
     """os.path.realpath(PATH), resolving each folder once per run (a repo has thousands of
     files in hundreds of folders): PATH's own link, if it is one, is always followed.
@@ -181,6 +182,7 @@ def real_path(path: str) -> str:
 
 def forget_paths() -> None:
     _real_folder.cache_clear()
+    real_path.cache_clear()
 
 
 def _parts(path: str) -> list[str]:

@@ -99,6 +99,9 @@ def test_the_inventory_is_what_kubectl_kustomize_builds(
 ) -> None:
     monkeypatch.chdir(case)
     built_workloads, built_accounts = kubectl_view(case)
+    # kustomize leaves Flux's ${VAR} placeholders as they are; the tool plans no object
+    # with a placeholder name (the templated-value warning says so)
+    built_workloads = {w for w in built_workloads if not any("${" in part for part in w)}
     workloads, accounts = tool_view(case)
     assert workloads >= built_workloads, "the tool misses or misnames labelled workloads"
     inside = {w for w in workloads if (w[0], w[1], w[2]) in {b[:3] for b in built_workloads}}
@@ -157,8 +160,12 @@ def test_rewritten_builds_give_pods_the_accounts_the_credentials_name(
     stages = ("prepare", "all")
     # a chart renders the accounts its values name: tests/rewrite/meaning.py checks those
     charted = {o for a in plan.actions if isinstance(a, SetChartValues) for o in a.caused_by}
+    # an account PATH does not define is annotated by hand (service-account-not-found)
+    elsewhere = {f.subject for f in plan.findings if f.code == "service-account-not-found"}
     for action in plan.actions:
-        if isinstance(action, CreateFederatedCredential) and set(action.caused_by) <= charted:
+        if isinstance(action, CreateFederatedCredential) and (
+            set(action.caused_by) <= charted or str(action.service_account) in elsewhere
+        ):
             continue
         if isinstance(action, CreateFederatedCredential) and spec["stage"] in stages:
             assert action.credential.subject in accounts, (action.credential.subject, accounts)
