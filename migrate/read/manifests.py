@@ -61,7 +61,7 @@ from migrate.read.objects import PI_KINDS, READERS, Record, records
 from migrate.read.overlays import Overlays
 from migrate.read.values import DuplicateKey
 
-PI_MARKERS = re.compile(iac.MARKERS.pattern.encode())
+PI_MARKERS = iac.MARKER_BYTES
 ACCOUNT_KINDS = re.compile(rb"kind:\s*[\"']?(?:ServiceAccount|RoleBinding|ClusterRoleBinding)\b")
 # a release may install a chart of PATH whose own values set the label (charts.installs)
 RELEASE_KINDS = re.compile(rb"kind:\s*[\"']?(?:HelmRelease|Application)\b")
@@ -86,7 +86,7 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
     )
     later: list[SourceFile] = []
     for source in sources:
-        if PI_MARKERS.search(source.searchable):
+        if iac.marked(source.searchable):
             reader.read_file(source, relevant=True)
         elif source.path == STDIN or source.path.endswith(YAML_SUFFIXES):
             later.append(source)  # a file of another kind matters only with a marker
