@@ -57,6 +57,8 @@ def change(action: Action) -> str:
     if isinstance(action, SetSecretProviderClientID):
         return f'clientID {action.client_id or PENDING}, usePodIdentity "false"'
     if isinstance(action, RemovePodLabel):
+        if not action.template_path and action.target.kind != "Pod":
+            return f"remove label {action.label} from its own metadata (it has no effect)"
         return f"remove pod label {action.label}"
     if isinstance(action, SetChartValues):
         # a chart's own values file is the whole document: its path says where

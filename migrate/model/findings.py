@@ -19,6 +19,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a chart's binding selector and pod label are different expressions",
     ),
     "label-outside-pod-template": ("warning", "aadpodidbinding outside a workload's pod template"),
+    "label-on-workload-metadata": ("info", "aadpodidbinding on a workload's own metadata"),
     "pi-mention": ("info", "a document mentions Pod Identity without being one of its objects"),
     "default-namespace": ("info", "an object without a namespace was placed in 'default'"),
     "conflicting-definitions": ("warning", "one object is defined twice with different values"),

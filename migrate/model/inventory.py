@@ -128,6 +128,9 @@ class Workload:
     # (namePrefix, nameSuffix) its kustomize build adds to names written beside it: a new
     # ServiceAccount written next to it gets them too; () outside such a build
     name_affixes: tuple[str, ...] = ()
+    # an aadpodidbinding label on the object's own metadata, not its pod template: Pod
+    # Identity never sees it (a copy of its demo's habit); retire removes it
+    own_label: str = ""
 
     @property
     def ref(self) -> ObjectRef:

@@ -97,6 +97,7 @@ class _Planner:
             + acts(*retirement.uninstall(self.inventory))
             + found(*retirement.installation_findings(self.inventory))
             + found(*self.workloads.unused_secret_provider_findings())
+            + self.workloads.own_labels()
         )
 
     def _groups(self) -> tuple[list[Group], Planned]:

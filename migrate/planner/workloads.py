@@ -130,6 +130,29 @@ class WorkloadChanges:
             if spc.use_pod_identity and (spc.namespace, spc.name) not in self._spc_done
         ]
 
+    def own_labels(self) -> Planned:
+        """aadpodidbinding on a workload's own metadata: no effect, removed at retire."""
+        planned = NOTHING
+        for w in self._inventory.workloads:
+            if not w.own_label:
+                continue
+            pods = (
+                f"its pods' label {PI_LABEL}: {w.selector} is what Pod Identity reads"
+                if w.selector
+                else f"its pods carry no {PI_LABEL} label, so nothing of it is migrated"
+            )
+            planned += found(
+                findings.make(
+                    "label-on-workload-metadata",
+                    w.origins[0],
+                    f"{w.ref} has {PI_LABEL}: {w.own_label} on its own metadata.labels, not its "
+                    f"pod template: the label has no effect ({pods}); retire removes it",
+                    "nothing to do; the label on the object itself never selected an identity",
+                    str(w.ref),
+                )
+            ) + acts(RemovePodLabel(RETIRE, w.ref, (), PI_LABEL, w.origins))
+        return planned
+
     def retire_label(self, workload: Workload) -> Planned:
         selected = dict(workload.selector_labels)
         if PI_LABEL in selected:

@@ -567,6 +567,7 @@ def _label_lines(doc: Document, workload: Workload) -> set[int]:
     for path in (
         (*workload.template_path, "metadata", "labels", PI_LABEL),
         ("spec", "selector", "matchLabels", PI_LABEL),
+        ("metadata", "labels", PI_LABEL),  # no effect: planned as own-label
     ):
         node = node_at(doc.node, path)
         if node is not None:

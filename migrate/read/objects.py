@@ -228,6 +228,7 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
         managed_by=managed_by(meta),
         origins=(origin,),
         annotations=pairs(dig(template, "metadata", "annotations")),
+        own_label=dict(pairs(meta.get("labels"))).get(PI_LABEL, "") if path else "",
     )
     return [workload], []
 

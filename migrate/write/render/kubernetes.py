@@ -88,7 +88,9 @@ def _file(action: Action, stage: str, env: jinja2.Environment) -> tuple[Rendered
         return _make(env, "workload-switch", action, body, "strategic", stage)
     if isinstance(action, RemovePodLabel):
         body = kubeobjects.retire_patch(action)
-        return _make(env, "workload-retire", action, body, "strategic", stage)
+        # the label on the object's own metadata is a patch of its own beside the template's
+        own = ".metadata" if not action.template_path and action.target.kind != "Pod" else ""
+        return _make(env, "workload-retire", action, body, "strategic", stage, suffix=own)
     if isinstance(action, SetSecretProviderClientID):
         body = kubeobjects.secret_provider_patch(action)
         return _make(env, "secretproviderclass-patch", action, body, "merge", stage)

@@ -211,7 +211,10 @@ def _remove_label(
     for file, obj in found:
         if action.label not in labels(obj, action.template_path):
             continue
-        selector = at(obj.node, ("spec", "selector", "matchLabels"))
+        # the immutable selector is the pod template's; an object's own labels are free
+        selector = (
+            at(obj.node, ("spec", "selector", "matchLabels")) if action.template_path else None
+        )
         if isinstance(selector, yaml.MappingNode) and child(selector, action.label) is not None:
             findings.append(
                 notes.make(
