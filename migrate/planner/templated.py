@@ -106,7 +106,7 @@ def _use(inventory: Inventory, use: SelectorUse, fields: list[tuple[str, str]]) 
         use.origins[0],
         f"{use.what} gives pods {use.selector!r}: {shown} {_is(fields)} filled in later: "
         f"no federated credential or ServiceAccount change is planned for it{keeps}",
-        HINT,
+        HINT if use.values is not None else use.hint,  # the values are not changed after all
         f"selector {use.selector}"[:200],
     )
 

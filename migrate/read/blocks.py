@@ -47,6 +47,15 @@ class Frame:
             return "" if "${" in inner or "%{" in inner else inner
         return written if re.fullmatch(r"[\d.]+|true|false", written) else ""
 
+    def template(self, key: str) -> str:
+        """The argument as a template: a literal as it is, an interpolated string's text
+        ("${var.tenant}-reports"), a reference as `${var.identity}`; "" when not written
+        (model/placeholders.py: what is not literal is a placeholder)."""
+        written = self.arguments.get(key, ("", 0))[0]
+        if not written or written[:1] in "\"'":
+            return written[1:-1]
+        return written if re.fullmatch(r"[\d.]+|true|false", written) else "${" + written + "}"
+
     def line_of(self, key: str) -> int:
         return self.arguments.get(key, ("", self.line))[1]
 

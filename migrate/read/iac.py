@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from migrate.model import findings
+from migrate.model import findings, placeholders
 from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, WI_USE_LABEL, Finding, Origin
 from migrate.read import blocks, masking
 from migrate.read.blocks import Frame, Heredoc, Scan
@@ -206,7 +206,7 @@ def _sets(inside: list[Frame]) -> list[tuple[str, str, int]]:
         if frame.label in SET_BLOCKS or (frame.label == "" and parent in SET_BLOCKS):
             name = frame.literal("name")
             if name:
-                out.append((name, frame.literal("value"), frame.line_of("name")))
+                out.append((name, frame.template("value"), frame.line_of("name")))
     return out
 
 
@@ -242,7 +242,7 @@ def _helm_release(
     for heredoc in heredocs:
         out += _heredoc_labels(top, heredoc, sets, namespace, path, version)
     for frame in inside:
-        if PI_LABEL in frame.arguments and frame.literal(PI_LABEL):
+        if PI_LABEL in frame.arguments and frame.template(PI_LABEL):
             out.append(_object_label(top, frame, namespace, "", path, version, helm=True))
     return out
 
@@ -293,7 +293,7 @@ def _object_labels(top: Frame, inside: list[Frame], path: str, version: str) -> 
     return [
         _object_label(top, frame, namespace, account, path, version)
         for frame in inside
-        if PI_LABEL in frame.arguments and frame.literal(PI_LABEL)
+        if PI_LABEL in frame.arguments and frame.template(PI_LABEL)
     ]
 
 
@@ -308,7 +308,7 @@ def _object_label(
 ) -> Label:
     keys = [f.label for f in frame.path()[1:] if f.label]
     line = frame.line_of(PI_LABEL)
-    selector = frame.literal(PI_LABEL)
+    selector = frame.template(PI_LABEL)
     where = " > ".join(keys)
     prepare = (
         f'serviceAccount.annotations = {{ "{WI_CLIENT_ID}" = "{CLIENT_ID}" }} in the values'
@@ -371,7 +371,7 @@ def _label_keys(values: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...
     if isinstance(values, dict):
         for key, value in values.items():
             here = (*path, str(key))
-            if key == PI_LABEL and isinstance(value, str) and value and "${" not in value:
+            if key == PI_LABEL and isinstance(value, str) and value:
                 out.append((here, value))
             else:
                 out += _label_keys(value, here)
@@ -394,7 +394,9 @@ def _template(path: str, text: str, version: str) -> Found:
             continue
         label = TEMPLATE_LABEL.match(line)
         origin = Origin(path, number, version=version)
-        if label and re.fullmatch(r"[A-Za-z0-9][\w.-]*", label.group(1)):
+        if label and (
+            re.fullmatch(r"[A-Za-z0-9][\w.-]*", label.group(1)) or placeholders.find(label.group(1))
+        ):
             hint = (
                 "render the template (terraform templatefile, envsubst) and plan the result, "
                 f"or by hand: prepare: the ServiceAccount annotation {WI_CLIENT_ID}: "

@@ -221,3 +221,43 @@ def test_a_template_label_takes_its_documents_literal_namespace_and_account() ->
         ("web", "", ""),
         ("api", "shop", "api"),
     ]
+
+
+def test_a_label_terraform_fills_in_keeps_the_bindings_it_could_mean(
+    run_cli, tmp_path: Path
+) -> None:
+    """`value = var.identity`, `${azurerm_user_assigned_identity.dns.name}` in a heredoc, a
+    template's `${worker_selector}`: placeholders (templated-value), no credential, and
+    retire deletes no binding such a label could mean (it did: they were no use at all)."""
+    (tmp_path / "main.tf").write_text(
+        'resource "helm_release" "dns" {\n'
+        '  name      = "external-dns"\n'
+        '  namespace = "external-dns"\n'
+        "  values = [<<-EOT\n"
+        "podLabels:\n"
+        "  aadpodidbinding: ${azurerm_user_assigned_identity.dns.name}\n"
+        "EOT\n"
+        "  ]\n"
+        "  set {\n"
+        '    name  = "podLabels.aadpodidbinding"\n'
+        "    value = var.identity\n"
+        "  }\n"
+        "}\n"
+    )
+    (tmp_path / "worker.yaml.tpl").write_text(
+        "metadata:\n  labels:\n    aadpodidbinding: ${worker_selector}\n"
+    )
+    identities = ROOT / "tests/cases/rewrite/all-templated-values/input/identities.yaml"
+    (tmp_path / "identity.yaml").write_text(identities.read_text())
+    _, out, err = run_cli("plan", str(tmp_path), "-o", "json", *ISSUER)
+    document = json.loads(out)
+    assert [a for a in document["actions"] if a["type"] == "delete-object"] == [], err
+    templated = [f for f in document["findings"] if f["code"] == "templated-value"]
+    shown = sorted(f["message"].split(" gives pods ")[1].split(":")[0] for f in templated)
+    assert shown == [
+        "'${azurerm_user_assigned_identity.dns.name}'",
+        "'${var.identity}'",
+        "'${worker_selector}'",
+    ]
+    kept = "retire keeps AzureIdentityBinding shop/reports-contoso-binding, shop/shop-binding"
+    assert all(kept in f["message"] for f in templated)
