@@ -10,6 +10,7 @@ serve it. An enabled `podIdentityProfile` is the AKS add-on (docs/charts-values-
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ import yaml
 from migrate.model import findings, placeholders
 from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, WI_USE_LABEL, Finding, Origin
 from migrate.read import blocks, masking
-from migrate.read.blocks import Frame, Heredoc, Scan
+from migrate.read.blocks import Frame, Scan
 
 MARKERS = re.compile(
     r"aadpodid|AzureIdentity|AzurePodIdentityException|usePodIdentity|aad-pod-id"
@@ -37,6 +38,7 @@ SHOWN = {"terraform": "Terraform", "bicep": "Bicep", "arm": "ARM template"}
 CLIENT_ID = "<client-id>"  # replaced by the identity's client id once bindings are read
 RESOURCE = re.compile(r'^resource\s+"([\w-]+)"\s+"([\w-]+)"$')
 SET_BLOCKS = ("set", "set_string")
+VALUES_FILE = re.compile(r'\b(?:file|templatefile)\(\s*"([^"]+)"')
 DOCUMENT_START = re.compile(r"^---\s*$")
 _SCALAR = r"\s*:\s*[\"']?([^\s\"'#]+)[\"']?\s*(?:#.*)?$"
 TEMPLATE_LABEL = re.compile(r"^\s*[\"']?" + PI_LABEL + r"[\"']?" + _SCALAR)
@@ -68,6 +70,14 @@ class Found:
 def marked(data: bytes) -> bool:
     """DATA (a file's bytes, UTF-8) mentions Pod Identity."""
     return any(part in data for part in MARKER_PARTS) and MARKER_BYTES.search(data) is not None
+
+
+def reads_values(source: Any) -> bool:
+    """A Terraform file whose helm_release may read its values from a file (`file(...)`,
+    `templatefile(...)`): read for the labels those files give, marker or not."""
+    return (
+        source.path.endswith(".tf") and b"helm_release" in source.data and (b"file(" in source.data)
+    )
 
 
 def kind_of(path: str) -> str:
@@ -240,42 +250,75 @@ def _helm_release(
         origin = Origin(path, line, version=version)
         out.append(Label(value, namespace, account, what, hint, origin))
     for heredoc in heredocs:
-        out += _heredoc_labels(top, heredoc, sets, namespace, path, version)
+        where = f"{top.label} {heredoc.argument} (the heredoc from line {heredoc.line})"
+        out += _values_labels(
+            top, heredoc.text, heredoc.line, where, path, sets, namespace, version
+        )
+    for file in _values_files(top, scan, path):
+        try:
+            with open(file, encoding="utf-8") as values_file:
+                text = values_file.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        where = f"{file} (the values {top.label} in {path} reads)"
+        out += _values_labels(top, text, 1, where, file, sets, namespace, version)
     for frame in inside:
         if PI_LABEL in frame.arguments and frame.template(PI_LABEL):
             out.append(_object_label(top, frame, namespace, "", path, version, helm=True))
     return out
 
 
-def _heredoc_labels(
+def _values_labels(
     top: Frame,
-    heredoc: Heredoc,
+    text: str,
+    first: int,
+    where: str,
+    file: str,
     sets: list[tuple[str, str, int]],
     namespace: str,
-    path: str,
     version: str,
 ) -> list[Label]:
-    values = _yaml(heredoc.text)
+    """The pod labels of values TEXT (a heredoc, or a values file the release reads) whose
+    line FIRST is the text's first line in FILE."""
+    values = _yaml(text)
     out = []
-    lines = heredoc.text.splitlines()
+    lines = text.splitlines()
     for key, selector in _label_keys(values, ()):
         base = _base(".".join(key[:-1]))
         sa_key, account = _set_account(sets, values, base)
         at = next((i for i, t in enumerate(lines) if PI_LABEL in t and selector in t), 0)
-        line = heredoc.line + at
+        line = first + at
         labels_key = ".".join(key[:-1])
         prepare = f'{sa_key}.annotations: {WI_CLIENT_ID}: "{CLIENT_ID}"'
         if not account:
             prepare += f", {sa_key}.name: {selector} (then plan again)"
         hint = (
-            f"in {top.label} {heredoc.argument} (the heredoc from line {heredoc.line}): "
-            f'prepare: {prepare}; switch: {labels_key}: {WI_USE_LABEL}: "true"; retire: '
-            f"remove {'.'.join(key)} (line {line})"
+            f'in {where}: prepare: {prepare}; switch: {labels_key}: {WI_USE_LABEL}: "true"; '
+            f"retire: remove {'.'.join(key)} (line {line})"
         )
-        what = f"{_short(top)} ({heredoc.argument}: {'.'.join(key)})"
-        out.append(
-            Label(selector, namespace, account, what, hint, Origin(path, line, version=version))
-        )
+        what = f"{_short(top)} (values: {'.'.join(key)})"
+        origin = Origin(file, line, version=version)
+        out.append(Label(selector, namespace, account, what, hint, origin))
+    return out
+
+
+def _values_files(top: Frame, scan: Scan, path: str) -> list[str]:
+    """The files a release's `values` reads: file("x.yaml"), templatefile("x.yaml.tpl", ..),
+    relative to this file's folder (`${path.module}`), when they exist."""
+    folder = os.path.dirname(path)
+    out = []
+    for _, line, frame in scan.lines:
+        if frame is None or top not in frame.path():
+            continue
+        if not any(f.label == "values" for f in frame.path()):
+            continue
+        for written in VALUES_FILE.findall(line):
+            relative = re.sub(r"^\$\{path\.(?:module|root)\}/", "", written)
+            if "${" in relative:
+                continue
+            full = os.path.normpath(os.path.join(folder, relative))
+            if os.path.isfile(full) and full not in out:
+                out.append(full)
     return out
 
 
@@ -347,11 +390,16 @@ def _set_account(
         if pattern.match(name) and value:
             return name[: -len(".name")], value
     node: Any = values
-    for part in (*base.rstrip(".").split(".")[: 1 if base else 0], "serviceAccount"):
+    for part in (*(base.rstrip(".").split(".") if base else ()), "serviceAccount"):
         node = node.get(part) if isinstance(node, dict) else None
-    named = node.get("name") if isinstance(node, dict) else None
-    literal = isinstance(named, str) and "${" not in named
-    return base + "serviceAccount", str(named) if literal else ""
+    key = base + "serviceAccount"
+    if isinstance(node, dict) and "name" not in node:  # one component's: serviceAccount.server
+        named = [(k, v) for k, v in node.items() if isinstance(v, dict) and "name" in v]
+        if len(named) == 1:
+            key, node = f"{key}.{named[0][0]}", named[0][1]
+    written = node.get("name") if isinstance(node, dict) else None
+    literal = isinstance(written, str) and "${" not in written
+    return key, str(written) if literal else ""
 
 
 def _escaped(key: str) -> str:

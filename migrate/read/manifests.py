@@ -86,7 +86,7 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
     )
     later: list[SourceFile] = []
     for source in sources:
-        if iac.marked(source.searchable):
+        if iac.marked(source.searchable) or iac.reads_values(source):
             reader.read_file(source, relevant=True)
         elif source.path == STDIN or source.path.endswith(YAML_SUFFIXES):
             later.append(source)  # a file of another kind matters only with a marker

@@ -55,6 +55,8 @@ def test_the_account_and_namespace_come_from_the_release() -> None:
         "keda": ("keda", "keda-operator"),
         "reloader": ("", ""),  # namespace = var.tools_namespace is not known
         "inventory": ("shop", "inventory"),
+        # a values file the release reads: serviceAccount.server.name
+        "velero": ("velero", "velero-server"),
     }
 
 

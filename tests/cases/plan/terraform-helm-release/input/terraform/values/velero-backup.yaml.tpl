@@ -1,0 +1,8 @@
+configuration:
+  backupStorageLocation:
+    - name: default
+      provider: azure
+      bucket: velero
+      config:
+        storageAccount: ${storage_account}
+        useAAD: "true"
