@@ -202,7 +202,10 @@ def test_chart_values_go_stage_by_stage_behind_the_gate(
         assert again[0] == 0, (stage, again[2])
     text = (repo / "kong.yaml").read_text()
     assert "aadpodidbinding" not in text
-    assert '            azure.workload.identity/use: "true"\n' in text
+    # the comment after the old label is about what the identity is for: it stays, on the new
+    assert (
+        '            azure.workload.identity/use: "true"   # Key Vault access for TLS certificates\n'
+    ) in text
     assert "            name: id-aks-edge-kong\n" in text
     assert not (repo / "identity.yaml").exists()
 

@@ -103,6 +103,20 @@ def test_remove_pair_takes_its_lines_and_leaves_an_empty_mapping() -> None:
     )
 
 
+def test_remove_pair_keeps_a_trailing_comment_on_its_heir_or_in_place() -> None:
+    text = 'labels:\n  a: 1   # prod\n  u: "true"\n'
+    heir = RemovePair(("labels",), "a", "u", r"\bnmi\b")
+    assert run(text, heir) == 'labels:\n  u: "true"   # prod\n'
+    assert run(text.replace("prod", "for NMI"), heir) == 'labels:\n  u: "true"\n'
+    # the heir has a comment, or is missing: the comment stays alone where the line was
+    taken = 'labels:\n  a: 1  # prod\n  u: "true"  # mine\n'
+    assert run(taken, heir) == 'labels:\n  # prod\n  u: "true"  # mine\n'
+    assert run("labels:\n  a: 1  # prod\nz: 1\n", heir) == "labels: {}\n  # prod\nz: 1\n"
+    assert run("labels:\r\n  a: 1 # c\r\n", RemovePair(("labels",), "a")) == (
+        "labels: {}\r\n  # c\r\n"
+    )
+
+
 def test_sequences_keep_their_style() -> None:
     flush = "r:\n- a.yaml\n- b.yaml  # b\nk: 1\n"
     assert (

@@ -15,7 +15,14 @@ from typing import Union
 import yaml
 
 from migrate.model import names
-from migrate.model.inventory import PI_LABEL, WI_CLIENT_ID, Finding, ObjectRef, Origin
+from migrate.model.inventory import (
+    PI_LABEL,
+    WI_CLIENT_ID,
+    WI_USE_LABEL,
+    Finding,
+    ObjectRef,
+    Origin,
+)
 from migrate.model.plan import (
     AddBindingSubject,
     AnnotateServiceAccount,
@@ -32,6 +39,9 @@ from migrate.write.rewrite import notes
 from migrate.write.rewrite.edits import RewriteError
 from migrate.write.rewrite.locate import Located, at, find, labels, scalar_of
 from migrate.write.rewrite.ops import AppendItem, Op, RemovePair, Scalar, SetPairs
+
+# a comment that speaks of Pod Identity is wrong once its label is gone
+POD_IDENTITY_WORDS = r"aadpod|pod[- ]?identity|azureidentity|\bbindings?\b|\bnmi\b|\bmic\b"
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def _set_values(
     for change in action.changes:
         *parent, key = change.key
         if change.remove:
-            out.append(RemovePair((*values, *parent), key))
+            out.append(_remove(key, (*values, *parent)))
             continue
         value = change.value or placeholder(action.identity, file, obj.line, findings)
         scalar = Scalar(value, quoted=change.style == "string", plain=change.style == "flag")
@@ -229,8 +239,18 @@ def _remove_label(
             )
             continue
         path = (*obj.prefix, *action.template_path, "metadata", "labels")
-        out.append(Target(file, obj, RemovePair(path, action.label), why))
+        out.append(Target(file, obj, _remove(action.label, path), why))
     return out
+
+
+def _remove(label: str, path: tuple[str | int, ...]) -> RemovePair:
+    """The removal of LABEL from the mapping at PATH. A comment after aadpodidbinding is
+    kept on the line of the label switch put beside it (`aadpodidbinding: web  # prod` →
+    `azure.workload.identity/use: "true"  # prod`), unless it speaks of Pod Identity
+    (`# match the AzureIdentityBinding selector`): then it goes with the label."""
+    if label != PI_LABEL:
+        return RemovePair(path, label)
+    return RemovePair(path, label, WI_USE_LABEL, POD_IDENTITY_WORDS)
 
 
 def _client_ids(

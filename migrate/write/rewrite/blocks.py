@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import yaml
@@ -92,11 +93,44 @@ class _Splice:
         if not only_space_before(self.text, key.start_mark.index):
             raise NeedsRedump(f"{op.key} shares its line with other text", key.start_mark.line + 1)
         start = line_start(self.text, key.start_mark.index)
-        end = after_line(self.text, self._content_end(value, key))
-        out = [Edit(start, end, "", self.why)]
+        content_end = self._content_end(value, key)
+        end = after_line(self.text, content_end)
+        comment = self._comment_after(content_end)
+        if comment and op.stale and re.search(op.stale, comment[2], re.IGNORECASE):
+            comment = None
+        heir = self._heir(node, op.heir) if comment else None
+        if comment and heir is None:  # the comment stays where the line was, on its own
+            out = [Edit(key.start_mark.index, content_end + comment[0], "", self.why)]
+        else:
+            out = [Edit(start, end, "", self.why)]
+        if comment and heir is not None:
+            out.append(Edit(heir, heir, "".join(comment[1:]), self.why))
         if len(node.value) == 1:
             out.append(self._empty_marker(root, op.path, "{}"))
         return out
+
+    def _comment_after(self, pos: int) -> tuple[int, str, str] | None:
+        """A comment that ends the line at POS: (its offset from POS, the space before it,
+        the comment), or None."""
+        rest = self.text[pos : after_line(self.text, pos)].rstrip("\r\n")
+        body = rest.lstrip(" \t")
+        if not body.startswith("#"):
+            return None
+        space = rest[: len(rest) - len(body)]
+        return len(space), space, body.rstrip()
+
+    def _heir(self, node: yaml.Node, key: str) -> int | None:
+        """Where the comment goes on KEY's line: the end of its one-line value, if it has no
+        comment of its own."""
+        found = self._entry(node, key) if key else None
+        k, v = found if found is not None else (None, None)
+        if k is None or not isinstance(v, yaml.ScalarNode):
+            return None
+        end = int(v.end_mark.index)
+        if v.style in ("|", ">") or "\n" in self.text[k.start_mark.index : end]:
+            return None
+        line_end = after_line(self.text, end)
+        return None if "#" in self.text[end:line_end] else end
 
     # -- sequences --------------------------------------------------------------------------
 

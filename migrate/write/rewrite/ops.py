@@ -30,10 +30,16 @@ class SetPairs:
 
 @dataclass(frozen=True)
 class RemovePair:
-    """Remove a key of the mapping at PATH (its whole line); `{}` if it was the last."""
+    """Remove a key of the mapping at PATH (its whole line); `{}` if it was the last.
+    A comment at the end of its line is kept: on HEIR's line (the key that takes its
+    place, when it has no comment of its own), else alone where the line was; unless it
+    matches STALE (a regular expression, case-insensitive): then it was about the line and
+    goes with it."""
 
     path: Path
     key: str
+    heir: str = ""
+    stale: str = ""
 
 
 @dataclass(frozen=True)
