@@ -36,7 +36,7 @@ from migrate.model.inventory import (
     SelectorUse,
     ValuesSite,
 )
-from migrate.read.files import Document, node_at
+from migrate.read.files import Document, ParseError, node_at, parse
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt")
 EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
@@ -131,18 +131,26 @@ def _chart_name(root: Path) -> str:
 
 
 def _read_values(chart: Chart) -> None:
-    values = chart.root / "values.yaml"
-    if not values.is_file():
-        return
-    chart.values_file = os.path.join(chart.shown, "values.yaml")
+    layer = _layer(chart, "values.yaml")
+    if layer is not None:
+        chart.values_file, chart.values, chart.value_lines = layer
+
+
+def _layer(
+    chart: Chart, name: str
+) -> tuple[str, dict[str, Any], dict[tuple[str, ...], int]] | None:
+    """A values file of the chart (values.yaml, values-prod.yaml): its path as shown, data
+    and key lines; None when it is missing or not a YAML mapping (it is reported as a file)."""
+    path = chart.root / name
+    shown = os.path.join(chart.shown, name)
     try:
-        node = yaml.compose(values.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        data = yaml.safe_load(values.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return
-    if isinstance(data, dict) and node is not None:
-        chart.values = data
-        chart.value_lines = dict(_key_lines(node, ()))
+        docs = parse(shown, path.read_text(encoding="utf-8"))
+        data = docs[0].data if docs else None
+    except (OSError, UnicodeDecodeError, ParseError, yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return shown, data, dict(_key_lines(docs[0].node, ()))
 
 
 def _key_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:
@@ -483,22 +491,30 @@ def installs(release: Release, chart: Chart) -> bool:
     return release.local and bool(wanted) and (shown == wanted or shown.endswith("/" + wanted))
 
 
-def installed_uses(chart: Chart, release: Release, version: str) -> list[SelectorUse]:
-    """Each pod label the chart's values set in a pod-labels map, as installed by RELEASE:
-    a use the tool changes in the chart's values file, in the release's namespace, served
-    by the chart's own AzureIdentity when its templates have one."""
-    if not chart.creates_account or not chart.values_file:
+def installed_uses(chart: Chart, release: Release, versions: Any) -> list[SelectorUse]:
+    """Each pod label the chart's values files set in a pod-labels map, as RELEASE installs
+    it: a use the tool changes in the file that sets the label (the last of the release's
+    values files to set it), in the release's namespace, served by the chart's own
+    AzureIdentity when its templates have one. VERSIONS(path) is a file's fingerprint."""
+    if not chart.creates_account:
         return []  # the chart renders no ServiceAccount: its annotations are not values
-    merged = _merged(chart.values, release.values)
+    layers = [layer for name in release.value_files if (layer := _layer(chart, name))]
+    merged: dict[str, Any] = {}
+    for _, data, _ in layers:
+        merged = _merged(merged, data)
+    merged = _merged(merged, release.values)
+    label_paths = {lb.value_path for lb in chart.labels if lb.kind == "value"}
+    label_paths |= {(*m, PI_LABEL) for m in chart.label_maps}
     out = []
-    for label in chart.labels:
-        path = label.value_path
-        given = _get(release.values, path) is not None  # the release's own use
-        if label.kind != "value" or not label.value_line or given or len(path) < 2:
-            continue
+    for path in sorted(label_paths):
+        setting = [(f, lines) for f, data, lines in layers if _get(data, path) is not None]
         selector = _text(_get(merged, path))
-        if not selector or not LABELS_KEY.search(path[-2]):
+        given = _get(release.values, path) is not None  # the release's own use
+        if not setting or given or not selector or len(path) < 2:
             continue
+        if not LABELS_KEY.search(path[-2]):
+            continue
+        file, lines = setting[-1]
         account_key = (*path[:-2], "serviceAccount")
         identity = _own_identity(chart, merged, release)
         guards = sorted(g for g in chart.identity_guards if _get(merged, g) is True)
@@ -511,17 +527,17 @@ def installed_uses(chart: Chart, release: Release, version: str) -> list[Selecto
         site = ValuesSite(
             ObjectRef(CHART_VALUES, chart.name), (), path, account_key, present, retire
         )
-        where = f"{chart.values_file}: {_dotted(path)}"
+        origin = Origin(file, lines.get(path, 0), 0, version=versions(file))
         out.append(
             SelectorUse(
                 selector,
                 release.namespace,
                 _text(_get(merged, (*account_key, "name"))),
-                f"chart {chart.name} ({where}), installed by {release.kind} "
+                f"chart {chart.name} ({file}: {_dotted(path)}), installed by {release.kind} "
                 f"{release.namespace}/{release.name}",
-                f"review the value changes the plan lists for {chart.values_file}: rewrite "
-                "makes them, one stage at a time",
-                (Origin(chart.values_file, label.value_line, 0, version=version),),
+                f"review the value changes the plan lists for {file}: rewrite makes them, "
+                "one stage at a time",
+                (origin,),
                 site,
                 identity,
             )
@@ -571,6 +587,9 @@ class Release:
     local: bool  # a chart folder in the same repository (its keys were read there)
     target: ObjectRef  # the release object, as its file names it
     values_at: tuple[str, ...] | None  # the values' mapping in it; None: not plain YAML
+    # values files of a chart in PATH, in order, relative to the chart folder (Argo CD
+    # helm.valueFiles after values.yaml; Flux chart.spec.valuesFiles instead of it)
+    value_files: tuple[str, ...] = ("values.yaml",)
 
     def uses(self, client_id: Any) -> list[SelectorUse]:
         """One use per label the values set: the planner plans the credential and
@@ -673,6 +692,9 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         where = "spec.values"
         key_path: tuple[str, ...] = ("spec", "values")
         local = chart.startswith("./") or chart.startswith("../")
+        # Flux: paths in the source, in place of values.yaml when given
+        given = chart_spec.get("valuesFiles") if isinstance(chart_spec, dict) else None
+        value_files = _inside_chart(chart, given) or ("values.yaml",)
     elif data.get("kind") == "Application" and api.startswith("argoproj.io/"):
         helm = _get(spec, ("source", "helm"))
         local = not _get(spec, ("source", "chart")) and bool(_get(spec, ("source", "path")))
@@ -681,6 +703,10 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
                 return None
             helm = {}  # a chart folder Argo CD finds by its Chart.yaml, no values given
         chart = str(_get(spec, ("source", "chart")) or _get(spec, ("source", "path")) or "")
+        # Argo CD: paths in the chart folder, after its values.yaml ($ref files: elsewhere)
+        files = helm.get("valueFiles")
+        extra = [f for f in (files if isinstance(files, list) else []) if isinstance(f, str)]
+        value_files = ("values.yaml", *(f.removeprefix("./") for f in extra if _plain(f)))
         namespace = str(_get(spec, ("destination", "namespace")) or "default")
         if isinstance(helm.get("valuesObject"), dict):
             values, where = helm["valuesObject"], "spec.source.helm.valuesObject"
@@ -712,6 +738,7 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         local,
         _ref(data),
         key_path,
+        value_files,
     )
 
 
@@ -726,9 +753,10 @@ def _string_values(
 ) -> Release | None:
     """An Argo CD values string: YAML inside a YAML string, read for its keys; its lines
     are found by the key's text in the file (a string's lines start after `values: |`)."""
-    try:
-        values = yaml.safe_load(text)
-    except yaml.YAMLError:
+    try:  # the project's parser: its alias and depth limits hold inside the string too
+        inner = parse(doc.file, text)
+        values = inner[0].data if inner else None
+    except (ParseError, yaml.YAMLError, RecursionError):
         return None
     if not isinstance(values, dict) or not any(True for _ in _labels(values, ())):
         return None
@@ -736,12 +764,7 @@ def _string_values(
     node = node_at(doc.node, ("spec", "source", "helm", "values"))
     if node is not None and getattr(node, "style", None) in ("|", ">"):
         first = node.start_mark.line + 2  # the line after `values: |`
-        try:
-            inner = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            inner = None
-        if inner is not None:
-            lines = {p: first + line - 1 for p, line in _key_lines(inner, ())}
+        lines = {p: first + line - 1 for p, line in _key_lines(inner[0].node, ())}
     meta = _mapping(data.get("metadata"))
     return Release(
         "Application",
@@ -756,6 +779,20 @@ def _string_values(
         _ref(data),
         None,
     )
+
+
+def _inside_chart(chart: str, paths: Any) -> tuple[str, ...]:
+    """Flux valuesFiles (paths in the source) as names in the chart folder CHART."""
+    if not isinstance(paths, list):
+        return ()
+    folder = chart.strip("./").rstrip("/") + "/"
+    names = (str(p).removeprefix("./") for p in paths if isinstance(p, str))
+    return tuple(n[len(folder) :] for n in names if n.startswith(folder) and _plain(n))
+
+
+def _plain(path: str) -> bool:
+    """A path the tool can follow: in the repository, not a $ref, URL or absolute path."""
+    return not path.startswith(("$", "/")) and "://" not in path and ".." not in path
 
 
 def _ref(data: dict[str, Any]) -> ObjectRef:

@@ -216,12 +216,11 @@ class Reader:
             inside = os.path.relpath(first.full_path, root)
             shown = first.path[: len(first.path) - len(inside)].rstrip("/\\") or "."
             chart = charts.read_chart(root, shown)
-            version = self._fingerprints.get(chart.values_file, "")
             installed = [
                 use
                 for release in self._releases
                 if charts.installs(release, chart)
-                for use in charts.installed_uses(chart, release, version)
+                for use in charts.installed_uses(chart, release, self._version)
             ]
             in_use += installed
             found, uses = charts.chart_findings(chart, self._client_id, installed)
@@ -240,6 +239,10 @@ class Reader:
                 else:
                     self._read_plain(source, relevant=True)
         return in_use
+
+    def _version(self, path: str) -> str:
+        """The fingerprint of a file read (a chart's values file)."""
+        return self._fingerprints.get(path, "")
 
     def _client_id(self, selector: str) -> str:
         """The client id of an identity a binding with SELECTOR names, as read so far."""

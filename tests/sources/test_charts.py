@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from migrate.model.plan import Settings
@@ -84,3 +85,25 @@ def test_a_chart_without_label_values_keeps_the_template_finding(tmp_path: Path)
     assert [f.origin.file for f in found["helm-template"]] == [
         str(chart / "templates" / "crd.yaml")
     ]
+
+
+def test_flux_values_files_name_the_file_that_sets_the_label(tmp_path: Path) -> None:
+    """Flux chart.spec.valuesFiles (paths in the source, in place of values.yaml): the label
+    set in values-prod.yaml is changed there, for the HelmRelease's namespace."""
+    case = CASES.parent / "rewrite" / "switch-argo-value-files" / "input"
+    shutil.copytree(case / "charts", tmp_path / "charts")
+    (tmp_path / "release.yaml").write_text(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n"
+        "  name: quote-service\n  namespace: quotes\nspec:\n  chart:\n    spec:\n"
+        "      chart: ./charts/quote-service\n      valuesFiles:\n"
+        "        - ./charts/quote-service/values.yaml\n"
+        "        - ./charts/quote-service/values-prod.yaml\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+    shutil.copy(case / "argocd" / "identities.yaml", tmp_path / "identities.yaml")
+    found = _findings(tmp_path)
+    (changed,) = found["chart-values-changed"]
+    assert changed.origin.file.endswith("charts/quote-service/values-prod.yaml")
+    assert "installed by HelmRelease quotes/quote-service" in changed.message
+    # values-staging.yaml is no values file of this release: its label is only reported
+    assert "values-staging.yaml" not in changed.message
