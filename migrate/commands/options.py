@@ -167,6 +167,7 @@ def settings(
     proxy_sidecar: bool,
     proxy_sidecar_port: int,
     identity_resource_group: str,
+    default_namespace: str,
     **_: Any,
 ) -> Settings:
     """Validate the planning options once, at the edge."""
@@ -181,6 +182,7 @@ def settings(
         proxy_sidecar=proxy_sidecar,
         proxy_sidecar_port=proxy_sidecar_port,
         identity_resource_group=identity_resource_group,
+        default_namespace=default_namespace,
     )
 
 

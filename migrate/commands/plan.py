@@ -59,7 +59,7 @@ def command(
     if cluster:
         plan = plan_cluster(kube_context, kubeconfig, settings(**options))
     else:
-        plan = plan_manifests(paths, settings(**options), options["default_namespace"])
+        plan = plan_manifests(paths, settings(**options))
     if output == "table":
         report.show(plan, details)
     else:

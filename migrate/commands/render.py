@@ -79,7 +79,7 @@ def command(
     Files go to OUTDIR/<target>/<stage>/. A plan with error findings is refused unless
     --force. Rendering is deterministic: the same plan gives the same bytes.
     """
-    plan = plan_or_load(sources, settings(**options), options["default_namespace"])
+    plan = plan_or_load(sources, settings(**options))
     _refuse_errors(plan, force)
     chosen = _targets(target_names)
     rendered = targets.render(plan, chosen, stage, targets.environment(templates))

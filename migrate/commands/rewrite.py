@@ -69,7 +69,7 @@ def command(
     findings, unless --force. Helm templates and invalid YAML are never touched: they
     get findings with the change to make by hand.
     """
-    plan = plan_or_load(paths, settings(**options), options["default_namespace"])
+    plan = plan_or_load(paths, settings(**options))
     roots = plan.source or paths
     try:
         result = stages.rewrite(plan, stage, roots, force=force)

@@ -103,11 +103,14 @@ def resolve(ctx: click.Context, params: dict[str, Any]) -> dict[str, Any]:
             given[name] = f"{config.path} key {_long(param).removeprefix('--')}"
     plan_file = _plan_file(params)
     if plan_file is not None:
-        _take_plan_settings(plan_file, params, given)
+        keys = {str(p.name): _long(p).removeprefix("--") for p in _settings(ctx.command)}
+        _take_plan_settings(plan_file, params, given, keys)
     return params
 
 
-def _take_plan_settings(plan_file: str, params: dict[str, Any], given: dict[str, str]) -> None:
+def _take_plan_settings(
+    plan_file: str, params: dict[str, Any], given: dict[str, str], keys: dict[str, str]
+) -> None:
     from migrate.model import plan as plans
 
     planned = plans.load_file(plan_file).settings
@@ -116,7 +119,7 @@ def _take_plan_settings(plan_file: str, params: dict[str, Any], given: dict[str,
         if name in given and params[name] != value:
             raise UserError(
                 f"{given[name]} {params[name]!r} conflicts with {plan_file}, planned with "
-                f"{name.replace('_', '-')} {value!r}",
+                f"{keys.get(name, name)} {value!r}",
                 "a saved plan runs with the settings it was made with: drop the setting, or "
                 "plan again with it (wi-migrate plan ... -o json > plan.json) and review that",
             )

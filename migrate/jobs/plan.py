@@ -20,27 +20,27 @@ from migrate.read.files import STDIN
 CLUSTER_SOURCE = "cluster:"
 
 
-def plan_manifests(paths: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:
+def plan_manifests(paths: Sequence[str], settings: Settings) -> Plan:
     with collector_paused():
-        return plan(manifests.read(paths, default_namespace), settings)
+        return plan(manifests.read(paths, settings.default_namespace), settings)
 
 
-def plan_or_load(sources: Sequence[str], settings: Settings, default_namespace: str = "") -> Plan:
+def plan_or_load(sources: Sequence[str], settings: Settings) -> Plan:
     """A saved plan (plan.json / plan.yaml) once re-checked against its source, or the plan of
     manifests."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        return load_checked(sources[0], default_namespace)
-    return plan_manifests(sources, settings, default_namespace)
+        return load_checked(sources[0])
+    return plan_manifests(sources, settings)
 
 
-def load_checked(path: str, default_namespace: str = "") -> Plan:
+def load_checked(path: str) -> Plan:
     """The saved plan in PATH, refused unless every action in it is one the planner makes now
     from the plan's source with the plan's settings."""
     saved = plans.load_file(path)
-    return confirmed(saved, fresh_plan(saved, path, default_namespace), path)
+    return confirmed(saved, fresh_plan(saved, path), path)
 
 
-def fresh_plan(saved: Plan, path: str, default_namespace: str = "") -> Plan:
+def fresh_plan(saved: Plan, path: str) -> Plan:
     sources = list(saved.source)
     if len(sources) == 1 and sources[0].startswith(CLUSTER_SOURCE):
         context = sources[0].removeprefix(CLUSTER_SOURCE)
@@ -51,7 +51,7 @@ def fresh_plan(saved: Plan, path: str, default_namespace: str = "") -> Plan:
             "re-checked against its source",
             "save the manifests to files and plan them (wi-migrate plan PATH -o json)",
         )
-    return plan_manifests(sources, saved.settings, default_namespace)
+    return plan_manifests(sources, saved.settings)
 
 
 def plan_cluster(kube_context: str, kubeconfig: str, settings: Settings) -> Plan:

@@ -33,6 +33,7 @@ class Settings:
     proxy_sidecar: bool = False
     proxy_sidecar_port: int = 8000
     identity_resource_group: str = ""
+    default_namespace: str = ""  # -n: for objects that name none (after kustomization.yaml)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ source or cluster."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,87 @@ def test_apply_refuses_a_plan_made_on_another_cluster(
     assert "another cluster" in err, err
     assert "wi-migrate plan --cluster" in err
     assert writes(kube) == []
+
+
+NAMESPACELESS = """\
+apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentity
+metadata:
+  name: orders-id
+spec:
+  type: 0
+  resourceID: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/orders-id
+  clientID: 11111111-1111-1111-1111-111111111111
+---
+apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentityBinding
+metadata:
+  name: orders-binding
+spec:
+  azureIdentity: orders-id
+  selector: orders
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+spec:
+  selector:
+    matchLabels: {app: orders}
+  template:
+    metadata:
+      labels: {app: orders, aadpodidbinding: orders}
+    spec:
+      containers:
+        - name: app
+          image: example.azurecr.io/orders:1.4.2
+"""
+
+
+def test_a_plan_made_with_a_namespace_carries_it(live: Any, tmp_path: Path) -> None:
+    """Objects that name no namespace, planned with -n team: the saved plan is re-checked with
+    team (before: with no namespace, and refused as edited), and another -n is refused by name."""
+    app = Path.cwd() / "app"
+    app.mkdir()
+    (app / "orders.yaml").write_text(NAMESPACELESS)
+    plan = saved_plan(live, tmp_path / "plan.json", "app", "-n", "team", "--cluster-name", "c1")
+    code, out, err = live("render", str(plan), "-d", "out", "-o", "json")
+    assert code == 0, err
+    code, _, err = live("rewrite", str(plan), "--stage", "prepare", "--check")
+    assert code == 1 and "would rewrite" in err and "not in the plan" not in err, err
+    for other in (["-n", "other"], ["--namespace", "other"]):
+        code, out, err = live("render", str(plan), "-d", "out2", *other)
+        assert code == 1 and out == ""
+        assert "--namespace 'other' conflicts with" in err and "namespace 'team'" in err, err
+    assert not (Path.cwd() / "out2").exists()
+
+
+# each option that shapes a plan, with a value other than its default
+SHAPING = {
+    "--issuer": "https://issuer.example/",
+    "--cluster-name": "aks9",
+    "--sa-name": "wi-{selector}",
+    "--fic-name": "{cluster}-{service_account}",
+    "--force-namespaced": None,
+    "--proxy-sidecar": None,
+    "--proxy-sidecar-port": "8001",
+    "--identity-resource-group": "rg-new",
+    "--namespace": "team",
+}
+
+
+def test_every_option_that_shapes_a_plan_is_recorded_in_it(live: Any) -> None:
+    code, out, _ = live("plan", "--help")
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[a-z-]+)", out, re.MULTILINE))
+    shaping = options - {"--output", "--details", "--exit-code", "--cluster", "--help"}
+    shaping -= {"--kubeconfig", "--context", "--config"}  # where to read, not what is planned
+    assert shaping == set(SHAPING), "a new option of plan: record it in Settings and here"
+    code, out, err = live("plan", str(SAMPLE), "-o", "json")
+    assert code == 0, err
+    default = json.loads(out)["settings"]
+    for option, value in SHAPING.items():
+        code, out, err = live(
+            "plan", str(SAMPLE), "-o", "json", option, *([value] if value else [])
+        )
+        assert code == 0, err
+        assert json.loads(out)["settings"] != default, f"{option} is not recorded in the plan"

@@ -90,7 +90,7 @@ def _plan(case: Path, tree: Path, monkeypatch: pytest.MonkeyPatch):  # type: ign
     c = spec(case)
     ctx = command.make_context("rewrite", ["input", "--stage", c["stage"], *c["args"]])
     monkeypatch.chdir(tree)
-    return plan_manifests(["input"], settings(**ctx.params), ctx.params["default_namespace"])
+    return plan_manifests(["input"], settings(**ctx.params))
 
 
 def _file_actions(plan, stage: str) -> list:  # type: ignore[no-untyped-def]

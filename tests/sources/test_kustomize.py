@@ -147,7 +147,7 @@ def test_rewritten_builds_give_pods_the_accounts_the_credentials_name(
     spec = yaml.safe_load((case / "case.yaml").read_text())
     monkeypatch.chdir(case)
     issuer = spec["args"][spec["args"].index("--issuer") + 1]
-    plan = plan_manifests(["input"], Settings(issuer=issuer), "")
+    plan = plan_manifests(["input"], Settings(issuer=issuer))
     shutil.copytree(case / "expected", tmp_path / "input")
     monkeypatch.chdir(tmp_path)
     built = [o for top in builds.scan_roots(["input"]).tops for o in _built(top)]
