@@ -84,3 +84,22 @@ def test_an_unknown_account_plans_no_credential_but_keeps_the_binding() -> None:
     assert not [a for a in p.actions if isinstance(a, CreateFederatedCredential)]
     assert "AzureIdentityBinding/apps/web-binding" not in _deleted(p)
     assert "selector-use-account-unknown" in [f.code for f in p.findings]
+
+
+def test_one_document_two_builds_kept_for_one_is_kept_for_both() -> None:
+    """base/identity.yaml built by overlays staging and production: the use keeps
+    production's binding, so the document (one text) is not deleted for staging either."""
+    written = (Origin("base/identity.yaml", 11, 1, "AzureIdentityBinding/apps/web-binding"),)
+    inventory = Inventory(
+        identities=(AzureIdentity("web", "prod", 0, RID, CLIENT, "", "", False, HERE),),
+        bindings=(
+            AzureIdentityBinding("web-binding", "prod", "web", "web", written),
+            AzureIdentityBinding("web-binding", "staging", "web", "web-staging", written),
+        ),
+        selector_uses=(_use(namespace="prod"),),
+    )
+    assert not [
+        a
+        for a in plan(inventory, Settings(issuer=ISSUER)).actions
+        if isinstance(a, DeleteObject) and a.target.kind == "AzureIdentityBinding"
+    ]

@@ -40,6 +40,13 @@ class Origin:
         return self.ref or "-"
 
 
+def text_of(origin: Origin, ref: ObjectRef) -> tuple[str, int, int, str]:
+    """Which text of which file an object was read from: the builds of one document by
+    several kustomize overlays give one key (Origin.ref: the object as written, when a build
+    renames it); from a cluster, the object itself."""
+    return (origin.file, origin.document, origin.line, origin.ref or str(ref))
+
+
 @dataclass(frozen=True, order=True)
 class ObjectRef:
     kind: str
@@ -265,6 +272,11 @@ class TemplatedObject:
     identity: str  # a binding's azureIdentity, as written
     origins: tuple[Origin, ...]
     substitutes: tuple[Substitute, ...] = ()  # Flux Kustomizations in PATH that fill it in
+
+    @property
+    def variables(self) -> bool:
+        """Whether a field holds a ${VAR} that a Flux Kustomization could fill in."""
+        return any("${" in value for _, value, _ in self.fields)
 
 
 @dataclass(frozen=True)

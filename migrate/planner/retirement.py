@@ -10,10 +10,12 @@ from migrate.model.inventory import (
     PI_GROUP,
     PI_LABEL,
     AzureIdentity,
+    AzureIdentityBinding,
     Finding,
     Inventory,
     Origin,
     PIComponent,
+    text_of,
 )
 from migrate.model.plan import DeleteObject, ManagedIdentity
 from migrate.model.stages import RETIRE, UNINSTALL
@@ -43,26 +45,42 @@ def pod_identity_objects(
     REPLACEMENTS: the managed identity planned for each AzureIdentity (namespace, name)."""
     if addon(inventory):
         return []
+    kept_bindings, kept_identities, kept_documents = _kept(inventory)
+    objects = [
+        *[
+            (b.ref, "the workloads it served use workload identity now", b.origins)
+            for b in inventory.bindings
+            if b not in kept_bindings and _document(b) not in kept_documents
+        ],
+        *[
+            (i.ref, _replaced(i, replacements), i.origins)
+            for i in inventory.identities
+            if (i.namespace, i.name) not in kept_identities and _document(i) not in kept_documents
+        ],
+        *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
+    ]
+    return [DeleteObject(RETIRE, ref, reason, origins) for ref, reason, origins in objects]
+
+
+def _kept(
+    inventory: Inventory,
+) -> tuple[set[AzureIdentityBinding], set[tuple[str, str]], set[tuple[str, int, int, str]]]:
+    """The bindings and identities ("namespace", "name") retire keeps, and their texts."""
     # a selector used where the tool cannot edit keeps its bindings and their identities
     kept_bindings, kept_identities = outside.kept(inventory)
     # a placeholder may stand for any selector or identity its pattern matches
     could_bindings, could_identities = templated.kept(inventory)
     kept_bindings |= could_bindings
     kept_identities |= could_identities
-    objects = [
-        *[
-            (b.ref, "the workloads it served use workload identity now", b.origins)
-            for b in inventory.bindings
-            if b not in kept_bindings
-        ],
-        *[
-            (i.ref, _replaced(i, replacements), i.origins)
-            for i in inventory.identities
-            if (i.namespace, i.name) not in kept_identities
-        ],
-        *[(e.ref, "NMI is no longer in the request path", e.origins) for e in inventory.exceptions],
-    ]
-    return [DeleteObject(RETIRE, ref, reason, origins) for ref, reason, origins in objects]
+    # one document built by several kustomize overlays is one text: kept for one, kept
+    kept_documents = {_document(b) for b in kept_bindings} | {
+        _document(i) for i in inventory.identities if (i.namespace, i.name) in kept_identities
+    }
+    return kept_bindings, kept_identities, kept_documents
+
+
+def _document(record: AzureIdentity | AzureIdentityBinding) -> tuple[str, int, int, str]:
+    return text_of(record.origins[0], record.ref) if record.origins else ("", 0, 0, str(record.ref))
 
 
 def _replaced(
@@ -105,6 +123,7 @@ def unused_bindings(inventory: Inventory) -> list[Finding]:
     used = {w.selector for w in inventory.workloads if w.selector}
     used |= {u.selector for u in inventory.selector_uses}
     used |= {b.selector for b in templated.kept(inventory)[0]}  # templated-value says why
+    kept = _kept(inventory)[2]  # its document is kept for another build of it
     return [
         findings.make(
             "unused-binding",
@@ -115,7 +134,7 @@ def unused_bindings(inventory: Inventory) -> list[Finding]:
             str(b.ref),
         )
         for b in inventory.bindings
-        if b.selector not in used
+        if b.selector not in used and _document(b) not in kept
     ]
 
 

@@ -20,6 +20,7 @@ from migrate.model.inventory import (
     SelectorUse,
     Substitute,
     TemplatedObject,
+    Workload,
 )
 
 HINT = (
@@ -49,9 +50,26 @@ def kept(inventory: Inventory) -> tuple[set[AzureIdentityBinding], set[tuple[str
 
 
 def all_findings(inventory: Inventory) -> list[Finding]:
-    out = [_object(inventory, t) for t in inventory.templated]
+    out = [_object(inventory, t) for t in inventory.templated if _matters(inventory, t)]
     out += [_use(inventory, u, f) for u in inventory.selector_uses if (f := templated_use(u))]
     return out
+
+
+def _matters(inventory: Inventory, obj: TemplatedObject) -> bool:
+    """Pod Identity's objects and workloads always; a ServiceAccount only when a Pod
+    Identity workload could run as it (templated accounts are common, and mostly unrelated)."""
+    return obj.ref.kind != "ServiceAccount" or bool(_runs_as(inventory, obj))
+
+
+def _runs_as(inventory: Inventory, account: TemplatedObject) -> list[Workload]:
+    return [
+        w
+        for w in inventory.workloads
+        if w.selector
+        and w.service_account
+        and placeholders.could_be(account.ref.namespace, w.namespace)
+        and placeholders.could_be(account.ref.name, w.service_account)
+    ]
 
 
 def _selectors(inventory: Inventory) -> list[str]:
@@ -83,6 +101,10 @@ def _object(inventory: Inventory, obj: TemplatedObject) -> Finding:
     shown = "; ".join(f"{field} {value!r} (line {line})" for field, value, line in obj.fields)
     if _is_binding(obj):
         keeps = _keeps("AzureIdentity", _could_name(inventory, obj), "it could name")
+    elif obj.ref.kind == "ServiceAccount":
+        keeps = "; it may be the account " + ", ".join(
+            sorted(f"{w.ref} runs as" for w in _runs_as(inventory, obj))
+        )
     else:
         keeps = _keeps("AzureIdentityBinding", _could_use(inventory, obj.selector), "it could use")
     first = min(line for _, _, line in obj.fields)

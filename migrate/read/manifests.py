@@ -8,11 +8,10 @@ a Pod Identity workload uses: what the ServiceAccount rules need, nothing more.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ from migrate.read.files import (
 )
 from migrate.read.files import mentions as scalar_mentions
 from migrate.read.kustomize import KUSTOMIZATION_NAMES, Namespaces
-from migrate.read.objects import PI_KINDS, READERS, Record, records
+from migrate.read.objects import PI_KINDS, READERS, Record, field_lines, records
 from migrate.read.overlays import Overlays
 from migrate.read.values import DuplicateKey
 
@@ -102,10 +101,8 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
             or (patched and real_path(source.full_path) in patched)
         ):
             reader.read_file(source, relevant=False)
-    if reader.has_variables():  # only then: the values Flux Kustomizations give them
-        roots = [str(_root(p)) for p in paths if p != STDIN]
-        reader.substitute(substitutions.read(sources, roots))
-    return reader.inventory(tuple(paths))
+    roots = [str(_root(p)) for p in paths if p != STDIN]
+    return reader.inventory(tuple(paths), lambda: substitutions.read(sources, roots))
 
 
 def _overlays(sources: list[SourceFile]) -> Overlays | None:
@@ -162,23 +159,13 @@ class Reader:
             if isinstance(r, Workload) and r.selector and r.service_account not in ("", "default")
         }
 
-    def has_variables(self) -> bool:
-        return any(
-            isinstance(r, TemplatedObject) and any("${" in value for _, value, _ in r.fields)
-            for r in self._records
-        )
-
-    def substitute(self, kustomizations: list[substitutions.FluxKustomization]) -> None:
-        if not kustomizations:
-            return
-        self._records = [
-            substitutions.given(r, r.origins[0].file, kustomizations)
-            if isinstance(r, TemplatedObject) and r.origins
-            else r
-            for r in self._records
-        ]
-
-    def inventory(self, source: tuple[str, ...]) -> Inventory:
+    def inventory(
+        self,
+        source: tuple[str, ...],
+        flux: Callable[[], list[substitutions.FluxKustomization]] = list,
+    ) -> Inventory:
+        """FLUX: the Flux Kustomizations that substitute variables, read only when a
+        templated object has a ${VAR} they could fill in."""
         self._records += self._finish_charts()
         found, patches = self._records, 0
         if self._overlays:
@@ -186,6 +173,14 @@ class Reader:
             self._findings += problems
             found, patches = self._overlays.settle(found + patched), len(patched)
         merged, conflicts = merge.records(found, patches)
+        if any(isinstance(r, TemplatedObject) and r.variables for r in merged):
+            kustomizations = flux()
+            merged = [
+                substitutions.given(r, r.origins[0].file, kustomizations)
+                if isinstance(r, TemplatedObject) and r.origins and kustomizations
+                else r
+                for r in merged
+            ]
         return merge.inventory(
             merged,
             findings=tuple(self._findings) + conflicts,
@@ -443,7 +438,7 @@ class Reader:
         if kind:
             ns = namespace or "default"
             found, problems = records(data, ns, origin)
-            found = [_field_lines(r, doc) if isinstance(r, TemplatedObject) else r for r in found]
+            found = [field_lines(r, doc.node, doc.line) for r in found]
             self._findings.extend(problems)
             if problems and not found:
                 return  # the object's own finding says it all
@@ -496,15 +491,6 @@ def _json_manifest(text: str) -> bool:
     except (ValueError, RecursionError):
         return False
     return isinstance(data, dict) and "kind" in data and "apiVersion" in data
-
-
-def _field_lines(record: TemplatedObject, doc: Document) -> TemplatedObject:
-    """RECORD with the line of each templated field."""
-    fields = []
-    for field, value, _ in record.fields:
-        node = node_at(doc.node, field.split("."))
-        fields.append((field, value, node.start_mark.line + 1 if node is not None else doc.line))
-    return dataclasses.replace(record, fields=tuple(fields))
 
 
 def _bad_document(source: SourceFile, doc: Document, code: str, error: Exception) -> Finding:

@@ -21,6 +21,7 @@ from migrate.model.inventory import (
     ServiceAccount,
     TemplatedObject,
     Workload,
+    text_of,
 )
 from migrate.read.objects import UNSET_TYPE, Record
 
@@ -72,7 +73,50 @@ def records(found: list[Record], patches: int = 0) -> tuple[list[Record], tuple[
         else:
             by_key[k] = record
     merged = [_finish(r) for r in by_key.values()]
+    # a patch that writes a placeholder (an overlay's `aadpodidbinding: ${ID}`) makes the
+    # object it patches templated: the value as built is not known, so it is not planned
+    templated = {
+        (r.ref.kind, r.ref.namespace, r.ref.name) for r in merged if isinstance(r, TemplatedObject)
+    }
+    if templated:
+        gone = [r for r in merged if _superseded(r, templated)]
+        # another overlay's build of the same document: its edits would reach that build
+        texts = {text_of(r.origins[0], r.ref): r for r in gone if r.origins and r.origins[0].file}
+        shared = [
+            r
+            for r in merged
+            if isinstance(r, Workload)
+            and r not in gone
+            and r.origins
+            and text_of(r.origins[0], r.ref) in texts
+        ]
+        problems += [_shared_with_templated(r, texts) for r in shared]
+        merged = [r for r in merged if r not in gone and r not in shared]
     return merged, tuple(problems)
+
+
+def _shared_with_templated(
+    record: Workload, texts: dict[tuple[str, int, int, str], Record]
+) -> Finding:
+    first = record.origins[0]
+    other = texts[text_of(first, record.ref)]
+    return findings.make(
+        "templated-value",
+        first,
+        f"{record.ref} is not planned: {first} is also built as {other.kind} "
+        f"{other.namespace}/{other.name}, which a patch gives a placeholder, and an edit of "
+        "the file would change that build too",
+        "migrate the build with the placeholder first (plan its rendered output), or give "
+        "each overlay its own patch of the pod template",
+        str(record.ref),
+    )
+
+
+def _superseded(record: Record, templated: set[tuple[str, str, str]]) -> bool:
+    if isinstance(record, TemplatedObject | PIComponent | ExistingCredential | SelectorUse):
+        return False
+    kind = getattr(record, "kind", type(record).__name__)
+    return (kind, record.namespace, record.name) in templated
 
 
 def _merge(old: Record, new: Record) -> tuple[Record, list[str]]:

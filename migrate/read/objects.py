@@ -7,8 +7,11 @@ regard to case: users wrote `ResourceID`, `resourceID` and `resourceid` (docs/do
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
+
+import yaml
 
 from migrate.model import findings, placeholders
 from migrate.model.inventory import (
@@ -30,6 +33,7 @@ from migrate.model.inventory import (
 )
 from migrate.read import checks, components
 from migrate.read.fields import dig, fold, pairs, text
+from migrate.read.files import node_at
 
 Record = Any  # one of the model's record types
 Found = tuple[list[Record], list[Finding]]  # what one object yields
@@ -116,6 +120,18 @@ def _templated(
         return None
     ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
     return TemplatedObject(ref, fields, selector, identity, (origin,))
+
+
+def field_lines(record: Record, node: yaml.Node | None, line: int) -> Record:
+    """A TemplatedObject with the line of each templated field under NODE (LINE when it
+    cannot be found there); any other record as it is."""
+    if not isinstance(record, TemplatedObject):
+        return record
+    fields = []
+    for field, value, _ in record.fields:
+        at = node_at(node, field.split(".")) if node is not None else None
+        fields.append((field, value, at.start_mark.line + 1 if at is not None else line))
+    return dataclasses.replace(record, fields=tuple(fields))
 
 
 def _identity(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:

@@ -21,7 +21,7 @@ from migrate.model import findings
 from migrate.model.inventory import PI_LABEL, Finding, Origin, RoleBinding, Workload
 from migrate.read.builds import Builds, Patch, View
 from migrate.read.files import Document, SourceFile, real_path
-from migrate.read.objects import Record, records
+from migrate.read.objects import Record, field_lines, records
 from migrate.read.patches import Built, Partial, partials, targets
 
 # Flux's controllers run as ServiceAccounts of their own names (flux2 manifests/install)
@@ -139,6 +139,8 @@ class Overlays:
             found, problems = records(
                 {**part.data, "metadata": meta}, hit.built_namespace or "default", origin
             )
+            node = doc.node if part.name and isinstance(doc.summary, dict) else None  # SMP
+            found = [field_lines(r, node, part.line) for r in found]
             self._in_view += [(r, hit.view) for r in found if isinstance(r, Workload)]
             out += found
             notes += problems
