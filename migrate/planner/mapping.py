@@ -257,7 +257,8 @@ class _Planner:
             group.origins[0],
             f"{len(group.workloads)} workload(s) in {group.namespace} carry "
             f"{PI_LABEL}: {group.selector} but no AzureIdentityBinding with that selector "
-            f"serves namespace {group.namespace}; nothing is planned for them",
+            f"serves namespace {group.namespace}; nothing is planned for them"
+            + templated.could_serve(self.inventory, group.selector),
             "add the binding's manifest to the paths you plan (it may live in another repo), "
             "or plan against the cluster with --cluster",
             f"selector {group.selector}",

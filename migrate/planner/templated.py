@@ -72,6 +72,19 @@ def _runs_as(inventory: Inventory, account: TemplatedObject) -> list[Workload]:
     ]
 
 
+def could_serve(inventory: Inventory, selector: str) -> str:
+    """Words naming the templated bindings that SELECTOR's pods may use once filled in."""
+    could = [
+        t
+        for t in inventory.templated
+        if _is_binding(t) and t.selector and placeholders.could_be(t.selector, selector)
+    ]
+    if not could:
+        return ""
+    shown = ", ".join(f"{t.ref.namespace}/{t.ref.name} ({t.origins[0]})" for t in could)
+    return f"; templated AzureIdentityBinding {shown} may serve them once filled in"
+
+
 def _selectors(inventory: Inventory) -> list[str]:
     """The pod labels of templated workloads and uses, as written."""
     out = [t.selector for t in inventory.templated if t.selector and not _is_binding(t)]
