@@ -20,6 +20,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "label-outside-pod-template": ("warning", "aadpodidbinding outside a workload's pod template"),
     "label-on-workload-metadata": ("info", "aadpodidbinding on a workload's own metadata"),
+    "pi-addon-manager": ("warning", "the addon manager keeps Pod Identity's objects"),
+    "pi-chart": ("info", "Pod Identity's own chart, vendored"),
     "pi-mention": ("info", "a document mentions Pod Identity without being one of its objects"),
     "default-namespace": ("info", "an object without a namespace was placed in 'default'"),
     "conflicting-definitions": ("warning", "one object is defined twice with different values"),

@@ -198,7 +198,7 @@ class PIComponent:
 
     ref: ObjectRef
     component: str  # "nmi", "mic", "crd", "exception", "config" or "rbac"
-    install: str  # "raw", "helm" or "addon"
+    install: str  # "raw", "helm", "addon" (AKS) or "addon-manager" (labelled for it)
     origins: tuple[Origin, ...]
 
 

@@ -142,7 +142,10 @@ def installation_findings(inventory: Inventory) -> list[Finding]:
     out = []
     raw = [c for c in inventory.components if c.install != "addon"]
     if raw:
-        folders = sorted({posixpath.dirname(o.file) or "." for c in raw for o in c.origins})
+        # an object defined in several folders: copies of one install (one per cluster)
+        folders = sorted(
+            {posixpath.dirname(o.file) or "." for c in raw if len(c.origins) > 1 for o in c.origins}
+        )
         copies = (
             f", every copy of each: it is in {len(folders)} folders ({', '.join(folders)})"
             if len(folders) > 1
@@ -170,6 +173,23 @@ def installation_findings(inventory: Inventory) -> list[Finding]:
                 "after uninstall: kubectl delete crd "
                 + " ".join(f"{kind}.{PI_GROUP}" for kind in PI_CRDS),
                 str(release.ref),
+            )
+        )
+    managed = [c for c in raw if c.install == "addon-manager"]
+    if managed:
+        out.append(
+            findings.make(
+                "pi-addon-manager",
+                managed[0].origins[0],
+                f"{len(managed)} of Pod Identity's objects are labelled "
+                "addonmanager.kubernetes.io/mode: the Kubernetes addon manager of the control "
+                "plane (aks-engine's addons) keeps them: uninstall deletes them here and in "
+                "the cluster, but the addon manager re-creates them while its copy of the "
+                "manifest stays",
+                "disable the aad-pod-identity addon in the aks-engine API model "
+                "(kubernetesConfig.addons: name aad-pod-identity, enabled: false) and upgrade, "
+                "or remove its manifest from /etc/kubernetes/addons on every control-plane "
+                "node, before the uninstall stage",
             )
         )
     if addon(inventory):

@@ -34,6 +34,7 @@ from migrate.model.inventory import (
 from migrate.read import (
     builds,
     charts,
+    components,
     files,
     iac,
     masking,
@@ -211,6 +212,9 @@ class Reader:
             inside = os.path.relpath(first.full_path, root)
             shown = first.path[: len(first.path) - len(inside)].rstrip("/\\") or "."
             chart = charts.read_chart(root, shown)
+            if chart.name == components.PI_CHART:
+                self._pod_identity_chart(chart, sources)
+                continue
             installed = [
                 use
                 for release in self._releases
@@ -238,6 +242,32 @@ class Reader:
     def _version(self, path: str) -> str:
         """The fingerprint of a file read (a chart's values file)."""
         return self._fingerprints.get(path, "")
+
+    def _pod_identity_chart(self, chart: charts.Chart, sources: list[SourceFile]) -> None:
+        """Pod Identity's own chart, vendored: its CRDs are read (uninstall deletes them);
+        its templates are its release's, uninstalled with it, not a workload to migrate."""
+        for source in sources:
+            if "crds" in Path(os.path.relpath(source.full_path, chart.root)).parts:
+                self._read_plain(source, relevant=True)
+        identities = [k for k in ("azureIdentities", "azureIdentity") if chart.values.get(k)]
+        self._findings.append(
+            findings.make(
+                "pi-chart",
+                Origin(f"{chart.shown}/Chart.yaml", 1),
+                f"{chart.shown} is Pod Identity's own chart ({components.PI_CHART}): its "
+                "templates install NMI, MIC and their exceptions; they are not migrated but "
+                "uninstalled with the release that installs the chart"
+                + (
+                    f"; the identities its values define ({', '.join(identities)}) are not "
+                    "read from there"
+                    if identities
+                    else ""
+                ),
+                "a HelmRelease or Application of it in PATH is deleted at uninstall; a release "
+                "installed by hand: helm uninstall <release> -n <namespace> (helm list -A) after "
+                "retire, then delete the CRDs; remove the chart folder afterwards",
+            )
+        )
 
     def _client_id(self, selector: str) -> str:
         """The client id of an identity a binding with SELECTOR names, as read so far."""
@@ -430,7 +460,11 @@ class Reader:
             assert self._overlays is not None
             data, written = self._overlays.built(data, view)
         origin = Origin(source.path, doc.line, doc.index, written, version=source.fingerprint)
-        release = charts.release(data, doc, origin) if kind in charts.RELEASE_KINDS else None
+        release = (
+            charts.release(data, doc, origin)
+            if kind in charts.RELEASE_KINDS and not components.installs_pod_identity(data)
+            else None
+        )
         if release is not None:
             self._releases.append(release)
             return
