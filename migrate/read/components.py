@@ -61,8 +61,9 @@ def component(
     if labels.get("app.kubernetes.io/name") == "aad-pod-identity" or name in PI_HELM_NAMES:
         part = str(labels.get("app.kubernetes.io/component", "")) or _part_of(name)
         # a live release annotates its objects; `helm template` output only labels them
-        annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-        install = "helm" if "meta.helm.sh/release-name" in annotations else raw
+        annotations = meta.get("annotations")
+        live = isinstance(annotations, dict) and "meta.helm.sh/release-name" in annotations
+        install = "helm" if live else raw
         return PIComponent(ref, _component_kind(kind, part), install, (origin,))
     part = PI_RAW_NAMES.get((kind, name), "")
     if part in ("nmi", "mic") and not _runs_pod_identity(obj):
