@@ -76,7 +76,11 @@ def _mixed(text: str) -> bool:
 
 
 DOCUMENT_MARK = re.compile(r"^(?:---|\.\.\.)(?:\s|$)")
-SECRET_KIND = re.compile(r"^\s*(?:-\s+)?[\"']?kind[\"']?\s*:\s*[\"']?Secret[\"']?\s*(?:#.*)?$")
+SECRET_KIND = re.compile(
+    r"(?:^\s*(?:-\s+)?|[{,]\s*)[\"']?kind[\"']?\s*:\s*[\"']?Secret[\"']?\s*(?:[,}].*|#.*)?$"
+)
+# a data mapping that opens inside a line (JSON, a minified manifest): the rest is masked
+INLINE_DATA = re.compile(r"(?P<lead>[\"']?\b(?:data|stringData|binaryData)[\"']?\s*:\s*)\{.*$")
 DATA_KEY = re.compile(
     r"^(?P<lead>(?P<indent>\s*)(?:-\s+)?[\"']?(?:data|stringData|binaryData)[\"']?\s*:)"
     r"(?P<rest>.*)$"
@@ -92,7 +96,7 @@ def secret_data(lines: list[str]) -> list[str]:
     marks = [i for i, line in enumerate(lines) if DOCUMENT_MARK.match(line)]
     for end in [*marks, len(lines)]:
         document = range(start, end)
-        if any(SECRET_KIND.match(lines[i]) for i in document):
+        if any(SECRET_KIND.search(lines[i]) for i in document):
             _mask_data(lines, out, document)
         start = end + 1
     return out
@@ -112,6 +116,10 @@ def _mask_data(lines: list[str], out: list[str], document: range) -> None:
                 out[i] = (entry["lead"] if entry else body[:indent]) + MASK + ending
             continue
         opened = DATA_KEY.match(body)
+        inline = None if opened else INLINE_DATA.search(body)
+        if inline:
+            out[i] = body[: inline.start()] + inline["lead"] + MASK + ending
+            continue
         if opened:
             block = len(opened["indent"])
             if opened["rest"].strip() and not opened["rest"].lstrip().startswith("#"):

@@ -88,3 +88,19 @@ def test_secret_data_masks_every_line_of_a_secret_value_and_nothing_else() -> No
         "kind: Secret\r\nstringData: ***\r\n"
         "metadata:\r\n  name: s\r\n---\r\n- kind: Secret\r\n  stringData:\r\n    p: ***\r\n"
     )
+
+
+def test_secret_data_in_json_is_masked_too() -> None:
+    from migrate.read.masking import secret_data
+
+    pretty = (
+        f'{{\n  "apiVersion": "v1",\n  "kind": "Secret",\n  "data": {{\n    "key": "{BASE64}"\n'
+        '  },\n  "metadata": {"name": "s"}\n}\n'
+    )
+    minified = f'{{"apiVersion":"v1","kind":"Secret","stringData":{{"p":"{PASSWORD}"}}}}\n'
+    for text in (pretty, minified):
+        masked = "".join(secret_data(text.splitlines(True)))
+        assert [s for s in SECRETS if s in masked] == [], masked
+    assert "".join(secret_data(minified.splitlines(True))) == (
+        '{"apiVersion":"v1","kind":"Secret","stringData":***\n'
+    )
