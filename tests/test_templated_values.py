@@ -54,3 +54,61 @@ def test_a_templated_account_a_workload_may_run_as_is_reported(
     codes = {f["code"] for f in document["findings"]}
     assert "service-account-not-found" in codes
     assert not [a for a in document["actions"] if a["type"] == "create-service-account"]
+
+
+SHARED = """apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: orders
+  namespace: shop
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report-${TENANT}
+  namespace: shop
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels:
+            aadpodidbinding: reports-${TENANT}
+        spec:
+          serviceAccountName: {account}
+          restartPolicy: Never
+          containers:
+            - name: report
+              image: shopacr.azurecr.io/report:1.9.3
+"""
+
+
+def _shared_plan(run_cli: Any, tmp_path: Path, account: str) -> dict[str, Any]:
+    repo = tmp_path / "repo"
+    repo.mkdir(parents=True)
+    (repo / "identities.yaml").write_text((CASE / "identities.yaml").read_text())
+    api = (CASE / "api.yaml").read_text()
+    api = api.replace("      containers:", "      serviceAccountName: orders\n      containers:")
+    (repo / "api.yaml").write_text(api)
+    (repo / "report.yaml").write_text(SHARED.replace("{account}", account))
+    code, out, err = run_cli("plan", str(repo), "-o", "json", *ISSUER)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_an_account_a_templated_pod_may_run_as_is_not_given_the_identity(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """api runs as orders; so may the templated CronJob (literally, or through a
+    placeholder): orders must not get shop-id's client id, api gets its own account."""
+    for account in ("orders", "${REPORT_ACCOUNT}"):
+        document = _shared_plan(run_cli, tmp_path / account.strip("${}"), account)
+        subjects = [
+            a["credential"]["subject"]
+            for a in document["actions"]
+            if a["type"] == "create-federated-credential"
+        ]
+        assert subjects == ["system:serviceaccount:shop:shop"], account
+        (shared,) = [f for f in document["findings"] if f["code"] == "service-account-shared"]
+        assert "CronJob/shop/report-${TENANT}" in shared["message"]

@@ -272,6 +272,7 @@ class TemplatedObject:
     identity: str  # a binding's azureIdentity, as written
     origins: tuple[Origin, ...]
     substitutes: tuple[Substitute, ...] = ()  # Flux Kustomizations in PATH that fill it in
+    service_account: str = ""  # a workload's serviceAccountName as written ("" for default)
 
     @property
     def variables(self) -> bool:

@@ -6,13 +6,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from migrate.model import findings, names
+from migrate.model import findings, names, placeholders
 from migrate.model.inventory import (
     Finding,
     Inventory,
     Origin,
     RoleBinding,
     ServiceAccount,
+    TemplatedObject,
     Workload,
 )
 from migrate.model.plan import Settings
@@ -47,6 +48,16 @@ class ServiceAccounts:
             for account in dict.fromkeys(rb.service_accounts):
                 self._bindings_of[account].append(i)
         self._role_bindings = inventory.role_bindings
+        # pods whose namespace or account is a placeholder may run as any account it matches
+        self._maybe: list[tuple[str, str, Workload | TemplatedObject]] = [
+            (t.ref.namespace, t.service_account or DEFAULT, t)
+            for t in inventory.templated
+            if t.selector and t.ref.kind != "AzureIdentityBinding"  # a templated workload
+        ] + [
+            (w.namespace, _account(w), w)
+            for w in inventory.workloads
+            if placeholders.find(f"{w.namespace} {_account(w)}")
+        ]
         self._planned: dict[str, dict[str, str]] = defaultdict(
             dict
         )  # namespace -> name -> selector
@@ -94,8 +105,17 @@ class ServiceAccounts:
         notes = () if existing else (not_found(namespace, name, str(first.ref), first.origins[0]),)
         return Choice(name, False, existing, (), None, (), notes)
 
-    def _others(self, namespace: str, name: str, selector: str) -> list[Workload]:
-        return [w for w in self._users[(namespace, name)] if w.selector != selector]
+    def _others(self, namespace: str, name: str, selector: str) -> list[Workload | TemplatedObject]:
+        """Who else runs as the account: they must not get the identity (trust is never
+        widened), a templated pod that could run as it included."""
+        others: list[Workload | TemplatedObject] = [
+            w for w in self._users[(namespace, name)] if w.selector != selector
+        ]
+        return others + [
+            user
+            for ns, account, user in self._maybe
+            if placeholders.could_be(ns, namespace) and placeholders.could_be(account, name)
+        ]
 
     def _taken(self, namespace: str, selector: str) -> set[str]:
         taken = {n for n in self._names[namespace] if self._others(namespace, n, selector)}
@@ -128,7 +148,9 @@ def _account(workload: Workload) -> str:
     return workload.service_account or DEFAULT
 
 
-def _shared(namespace: str, name: str, first: Workload, others: list[Workload]) -> Finding:
+def _shared(
+    namespace: str, name: str, first: Workload, others: list[Workload | TemplatedObject]
+) -> Finding:
     who = ", ".join(str(w.ref) for w in others[:3]) + (" ..." if len(others) > 3 else "")
     return findings.make(
         "service-account-shared",

@@ -72,7 +72,10 @@ def records(obj: dict[str, Any], namespace: str, origin: Origin) -> Found:
         templated = _templated(obj, kind, name, ns, meta, origin)
         if templated is not None:
             return [templated], []
-        problems = checks.object_names(kind, name, ns, origin)
+        # a workload without the label is read for the accounts it shares, as written: a
+        # placeholder in its own name is no concern of the migration
+        unchecked = kind in WORKLOAD_KINDS and placeholders.find(name + " " + ns)
+        problems = [] if unchecked else checks.object_names(kind, name, ns, origin)
         if problems:
             return [], problems
     found, problems = reader(obj, name, ns, meta, origin)
@@ -91,7 +94,7 @@ def _templated(
         (("metadata", "name"), name),
         (("metadata", "namespace") if meta.get("namespace") else ("namespace",), ns),
     ]
-    selector = identity = ""
+    selector = identity = account = ""
     if kind in ("AzureIdentity", "AzureIdentityBinding"):
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         wanted = ("selector", "azureidentity", "resourceid", "clientid")
@@ -113,13 +116,14 @@ def _templated(
         for key in ("serviceAccountName", "serviceAccount"):
             if isinstance(spec, dict) and spec.get(key):
                 written.append(((*path, "spec", key), text(spec[key])))
+                account = account or text(spec[key])
     fields = tuple(
         (".".join(path), value, 0) for path, value in written if placeholders.find(value)
     )
     if not fields:
         return None
     ref = ObjectRef(kind, name, ns, str(obj.get("apiVersion", "")))
-    return TemplatedObject(ref, fields, selector, identity, (origin,))
+    return TemplatedObject(ref, fields, selector, identity, (origin,), service_account=account)
 
 
 def field_lines(record: Record, node: yaml.Node | None, line: int) -> Record:
@@ -218,7 +222,9 @@ def _workload(obj: Any, name: str, ns: str, meta: Any, origin: Origin) -> Found:
     spec = dig(template, "spec") or {}
     labels = pairs(dig(template, "metadata", "labels"))
     account = text(spec.get("serviceAccountName") or spec.get("serviceAccount"))
-    problems = checks.service_account_name(kind, name, ns, origin, account)
+    # (a Pod Identity workload's placeholder made it a TemplatedObject already)
+    templated = placeholders.find(account)
+    problems = [] if templated else checks.service_account_name(kind, name, ns, origin, account)
     for key, value in labels:
         if key == PI_LABEL:
             problems += checks.label_value(kind, name, ns, origin, f"label {PI_LABEL}", value)
