@@ -9,6 +9,7 @@ created, patched or deleted from it; it may stand for any value, which is what
 
 from __future__ import annotations
 
+import functools
 import re
 
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|%\{[^}]*\}|\$\([^)]*\)", re.S)
@@ -28,9 +29,13 @@ def could_be(written: str, value: str) -> bool:
         return written == value
     if "{{" in written or "%{" in written:
         return True  # a template directive may choose or drop the text around it
-    parts = PLACEHOLDER.split(written)
-    pattern = ".*".join(re.escape(part) for part in parts)
-    return re.fullmatch(pattern, value, re.S) is not None
+    return _pattern(written).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(written: str) -> re.Pattern[str]:
+    """WRITTEN with each placeholder standing for any text."""
+    return re.compile(".*".join(re.escape(part) for part in PLACEHOLDER.split(written)), re.S)
 
 
 def variables(text: str) -> list[tuple[str, str | None]]:
