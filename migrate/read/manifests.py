@@ -92,6 +92,11 @@ def read(paths: Sequence[str], default_namespace: str = "") -> Inventory:
             later.append(source)  # a file of another kind matters only with a marker
     used = _account_pattern(reader.service_account_names())
     patched = overlays.patched_files() if overlays else set()
+    if overlays:  # the patches of Pod Identity's install: uninstall deletes them with it
+        installed = reader.install_files()
+        patched |= overlays.patch_files_of(
+            {real_path(s.full_path) for s in sources if s.full_path and s.path in installed}
+        )
     charted = reader.has_charts()
     for source in later:
         data = source.searchable
@@ -282,6 +287,10 @@ class Reader:
             if isinstance(i, AzureIdentity) and (i.namespace, i.name) in bindings and i.client_id
         ]
         return ids[-1] if ids else ""
+
+    def install_files(self) -> set[str]:
+        """The files (as shown) that define a part of Pod Identity's install, read so far."""
+        return {o.file for r in self._records if isinstance(r, PIComponent) for o in r.origins}
 
     def has_charts(self) -> bool:
         """A chart folder mentions Pod Identity (its releases are worth reading)."""

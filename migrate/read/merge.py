@@ -66,6 +66,9 @@ def records(found: list[Record], patches: int = 0) -> tuple[list[Record], tuple[
     first_patch = len(found) - patches
     for i, record in enumerate(found):
         k = key(record)
+        installed = ("PIComponent", *k[1:])  # a patch of Pod Identity's own install
+        if i >= first_patch and k not in by_key and installed in by_key:
+            k, record = installed, dataclasses.replace(by_key[installed], origins=record.origins)
         if k in by_key:
             by_key[k], conflicts = _merge(by_key[k], record)
             if conflicts and i < first_patch:

@@ -73,6 +73,15 @@ class Overlays:
     def patch(self, patch: Patch, source: SourceFile, doc: Document) -> None:
         self._patches.append((patch, source, doc))
 
+    def patch_files_of(self, files: set[str]) -> set[str]:
+        """Real paths of the patch files of every build that reaches one of FILES (real)."""
+        tops = {t for t in self.builds.tops if files & set(self.builds.files_of(t))}
+        return {
+            path
+            for path, patches in self.builds.patches.items()
+            if any(p.view.top in tops for p in patches)
+        }
+
     def patched_files(self) -> set[str]:
         """Real paths of the resources of every build a patch read so far applies in."""
         return {f for p, _, _ in self._patches for f in self.builds.files_of(p.view.top)}

@@ -83,8 +83,13 @@ def targets(patch: Patch, part: Partial, objects: list[Built]) -> list[Built]:
         for o in mine
         if o.kind == part.kind
         and part.name in (o.name, o.name_at(depth_of[id(o)]))
-        and part.namespace in (o.namespace, o.namespace_at(depth_of[id(o)]))
+        and _same_namespace(part.namespace, (o.namespace, o.namespace_at(depth_of[id(o)])))
     ]
+
+
+def _same_namespace(patch: str, written: tuple[str, ...]) -> bool:
+    """kustomize matches a patch that names no namespace with an object in `default`."""
+    return patch in written or (patch in ("", "default") and "default" in written)
 
 
 def _selected(target: dict[str, str], o: Built, depth: int) -> bool:
