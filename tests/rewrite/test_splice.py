@@ -115,6 +115,9 @@ def test_remove_pair_keeps_a_trailing_comment_on_its_heir_or_in_place() -> None:
     assert run("labels:\r\n  a: 1 # c\r\n", RemovePair(("labels",), "a")) == (
         "labels: {}\r\n  # c\r\n"
     )
+    # only a one-line value's comment: a mapping's last line keeps its own with it
+    nested = "m:\n  a:\n    x: 1  # inner\n  b: 2\n"
+    assert run(nested, RemovePair(("m",), "a")) == "m:\n  b: 2\n"
 
 
 def test_sequences_keep_their_style() -> None:

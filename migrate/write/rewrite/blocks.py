@@ -95,7 +95,11 @@ class _Splice:
         start = line_start(self.text, key.start_mark.index)
         content_end = self._content_end(value, key)
         end = after_line(self.text, content_end)
-        comment = self._comment_after(content_end)
+        one_line = (
+            isinstance(value, yaml.ScalarNode)
+            and "\n" not in self.text[key.start_mark.index : content_end]
+        )
+        comment = self._comment_after(content_end) if one_line else None
         if comment and op.stale and re.search(op.stale, comment[2], re.IGNORECASE):
             comment = None
         heir = self._heir(node, op.heir) if comment else None
