@@ -31,13 +31,23 @@ class Origin:
     file: str = ""  # path relative to the scanned root, "-" for stdin, "" for the cluster
     line: int = 0  # 1-based; 0 when unknown
     document: int = 0  # index of the YAML document in the file
-    ref: str = ""  # "Kind/namespace/name" for a cluster object
+    # "Kind/namespace/name" for a cluster object, or of the object as written when a build
+    # renames it; REMOTE_ENTRY + the entry for an object a remote kustomize resource makes
+    ref: str = ""
     version: str = ""  # short sha256 of the file, or the object's resourceVersion
 
     def __str__(self) -> str:
         if self.file:
             return f"{self.file}:{self.line}" if self.line else self.file
         return self.ref or "-"
+
+    @property
+    def remote_entry(self) -> str:
+        """The `resources:` entry (a URL) of FILE, a kustomization, that makes the object."""
+        return self.ref.removeprefix(REMOTE_ENTRY) if self.ref.startswith(REMOTE_ENTRY) else ""
+
+
+REMOTE_ENTRY = "resources: "
 
 
 def text_of(origin: Origin, ref: ObjectRef) -> tuple[str, int, int, str]:

@@ -103,6 +103,7 @@ class Remote:
     line: int
     entry: str
     top: str
+    layers: tuple[Layer, ...] = ()  # of the kustomization that lists it, innermost first
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _visit(
             if not isinstance(entry, str):
                 continue
             if REMOTE.search(entry):
-                builds.remotes.append(Remote(k.file, line, entry, top))
+                builds.remotes.append(Remote(k.file, line, entry, top, layers))
                 continue
             path = _join(k.folder, entry)
             if os.path.isdir(path):

@@ -175,6 +175,7 @@ class Reader:
         self._records += self._finish_charts()
         found, patches = self._records, 0
         if self._overlays:
+            self._records += self._overlays.remote_installs()
             patched, problems = self._overlays.finish(self._client_id)
             self._findings += problems
             found, patches = self._overlays.settle(found + patched), len(patched)

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.model import findings
-from migrate.model.inventory import PI_LABEL, Finding, Origin, RoleBinding, Workload
+from migrate.model.inventory import (
+    PI_LABEL,
+    REMOTE_ENTRY,
+    Finding,
+    ObjectRef,
+    Origin,
+    PIComponent,
+    RoleBinding,
+    Workload,
+)
+from migrate.read import upstream
 from migrate.read.builds import Builds, Patch, View
 from migrate.read.files import Document, SourceFile, real_path
 from migrate.read.objects import Record, field_lines, records
@@ -73,9 +83,30 @@ class Overlays:
     def patch(self, patch: Patch, source: SourceFile, doc: Document) -> None:
         self._patches.append((patch, source, doc))
 
+    def remote_installs(self) -> list[Record]:
+        """Pod Identity's install that a kustomization lists by URL (upstream's
+        deployment-rbac.yaml, mic-exception.yaml...): its objects by name, as the build
+        makes them, each from the entry's line. Their patches resolve against them."""
+        out: list[Record] = []
+        for remote in self.builds.remotes:
+            view = View(remote.top, remote.layers)
+            origin = Origin(remote.kustomization, remote.line, ref=REMOTE_ENTRY + remote.entry)
+            for kind, name, part, api, namespaced in upstream.objects(remote.entry):
+                written = "default" if namespaced else ""
+                built_ns = view.namespace(kind, written) if namespaced else ""
+                built_name = view.name(kind, name)
+                self._objects[remote.top].append(
+                    Built(view, kind, name, written, (), built_name, built_ns)
+                )
+                ref = ObjectRef(kind, built_name, built_ns, api)
+                out.append(PIComponent(ref, part, "raw", (origin,)))
+        return out
+
     def patch_files_of(self, files: set[str]) -> set[str]:
-        """Real paths of the patch files of every build that reaches one of FILES (real)."""
+        """Real paths of the patch files of every build that reaches one of FILES (real),
+        or lists Pod Identity's install by URL."""
         tops = {t for t in self.builds.tops if files & set(self.builds.files_of(t))}
+        tops |= {r.top for r in self.builds.remotes if upstream.objects(r.entry)}
         return {
             path
             for path, patches in self.builds.patches.items()
@@ -291,13 +322,23 @@ def _installs(path: str) -> bool:
 
 def _install_entry(source: SourceFile, line: int, entry: str) -> Finding:
     remote = "://" in entry or entry.startswith(("github.com/", "git@"))
+    known = remote and bool(upstream.objects(entry))
+    if known:  # planned: the entry and the objects it makes, by upstream's names
+        hint = (
+            "uninstall removes this entry, and deletes the objects upstream's file makes by "
+            "their upstream names (in the namespace the build gives them) with the patches "
+            "of them: compare with `kubectl kustomize` of this folder if the file is a fork"
+        )
+    else:
+        hint = "at uninstall (after retire), remove this entry from resources:" + (
+            "; the tool cannot delete a remote file's objects" if remote else ""
+        )
     return findings.make(
         "pi-install-resource",
         Origin(source.path, line, version=source.fingerprint),
         f"resources: entry {entry!r} installs Pod Identity"
         + (" from outside the repo" if remote else ""),
-        "at uninstall (after retire), remove this entry from resources:"
-        + ("; the tool cannot delete a remote file's objects" if remote else ""),
+        hint,
     )
 
 

@@ -185,3 +185,34 @@ def test_rewritten_builds_give_pods_the_accounts_the_credentials_name(
             template = _template(obj)
             assert (template["metadata"]["labels"] or {}).get(WI_USE_LABEL) == "true"
             assert template["spec"].get("serviceAccountName") == action.service_account
+
+
+@pytest.mark.parametrize(
+    ("entry", "count"),
+    [
+        (
+            "https://raw.githubusercontent.com/Azure/aad-pod-identity/v1.8.17/deploy/infra/deployment-rbac.yaml",
+            12,
+        ),
+        (
+            "https://github.com/Azure/aad-pod-identity/blob/v1.6.3/deploy/infra/deployment.yaml?raw=true",
+            12,
+        ),
+        (
+            "https://raw.githubusercontent.com/Azure/aad-pod-identity/master/deploy/infra/mic-exception.yaml",
+            1,
+        ),
+        (
+            "https://raw.githubusercontent.com/contoso/aad-pod-identity-fork/main/deployment-rbac.yaml",
+            0,
+        ),
+        (
+            "https://raw.githubusercontent.com/Azure/aad-pod-identity/v1.8.17/deploy/demo/deployment.yaml",
+            0,
+        ),
+    ],
+)
+def test_upstream_install_files_are_known_by_url(entry: str, count: int) -> None:
+    from migrate.read import upstream
+
+    assert len(upstream.objects(entry)) == count

@@ -71,7 +71,7 @@ def holders(action: FileAction, documents: Documents) -> list[tuple[str, Located
     """Every (file, object) among the action's origins that is its target."""
     found: dict[tuple[str, int, tuple[str | int, ...]], tuple[str, Located]] = {}
     for origin in action.caused_by:
-        if not origin.file or origin.file == "-":
+        if not origin.file or origin.file == "-" or origin.remote_entry:
             continue
         located = find(documents(origin.file), as_written(origin, action.target), origin.document)
         if located is not None:

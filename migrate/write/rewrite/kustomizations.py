@@ -62,6 +62,17 @@ def drop_references(
     return out
 
 
+def drop_entry(ws: Workspace, kustomization: str, entry: str) -> RemoveItems | None:
+    """The op removing ENTRY (a URL, as written) from the kustomization's `resources:`."""
+    docs = ws.documents(kustomization) if ws.exists(kustomization) else []
+    root = docs[0].node if docs else None
+    seq = child(root, "resources") if isinstance(root, yaml.MappingNode) else None
+    if not isinstance(seq, yaml.SequenceNode):
+        return None
+    hits = tuple(i for i, item in enumerate(seq.value) if scalar_of(item) == entry)
+    return RemoveItems(("resources",), hits) if hits else None
+
+
 def _entry(item: yaml.Node, key: str) -> str:
     if key in PATCH_LISTS:
         return scalar_of(child(item, "path")) or "\0"

@@ -113,10 +113,15 @@ class _Stage:
         targets: list[Target] = []
         doomed: dict[str, list[Located]] = defaultdict(list)
         creates: list[CreateServiceAccount] = []
+        entries: set[tuple[str, str]] = set()  # (kustomization, remote entry) to drop
         for action in todo:
             if isinstance(action, CreateServiceAccount):
                 creates.append(action)
             elif isinstance(action, DeleteObject):
+                remote = {(o.file, o.remote_entry) for o in action.caused_by if o.remote_entry}
+                entries |= remote
+                if remote and all(o.remote_entry for o in action.caused_by if o.file):
+                    continue  # made by a URL only: its entry goes, no document to delete
                 for file, obj in actions.holders(action, self.ws.documents):
                     doomed[file].append(obj)
             else:
@@ -133,7 +138,7 @@ class _Stage:
                 self.ws.note(file, "no document left")
                 emptied.append(file)
         created = [self._create(action) for action in creates]
-        self._kustomizations(emptied, [c for c in created if c])
+        self._kustomizations(emptied, [c for c in created if c], sorted(entries))
 
     def _create(self, action: CreateServiceAccount) -> str:
         path = path_of(action)
@@ -147,8 +152,14 @@ class _Stage:
         self.created.add(path)
         return path
 
-    def _kustomizations(self, emptied: list[str], created: list[str]) -> None:
+    def _kustomizations(
+        self, emptied: list[str], created: list[str], entries: Sequence[tuple[str, str]] = ()
+    ) -> None:
         ops: dict[str, list[Op]] = defaultdict(list)
+        for kustomization, entry in entries:
+            remove = kustomizations.drop_entry(self.ws, kustomization, entry)
+            if remove is not None:
+                ops[kustomization].append(remove)
         for file in emptied:
             for kustomization, remove in kustomizations.drop_references(self.ws, file, self.roots):
                 ops[kustomization].append(remove)
