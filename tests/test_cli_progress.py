@@ -12,7 +12,11 @@ import pytest
 from benchmarks.generate_repo import generate
 from tests import terminal
 from tests.conftest import FIXTURES
+from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.kube.conftest import azure, azure_args
+
+__all__ = ["azure"]  # the Azure fake fixture
 
 OPTIONS = ["--issuer", "https://issuer.example/", "--cluster-name", "c1"]
 FILES = 600
@@ -77,3 +81,25 @@ def test_rewrite_and_render_show_progress_only_on_a_terminal(
         check = assert_progress if tty else assert_quiet
         check(rewrite, "rewrite")
         check(render, "render")
+
+
+def test_apply_shows_progress_of_its_azure_and_cluster_steps_only_on_a_terminal(
+    kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
+) -> None:
+    """prepare --yes: the federated credentials written in Azure (five identities, in parallel)
+    and the objects written in the cluster each get a bar; a CI log gets none."""
+    kube.load_snapshot(FIXTURES / "cluster-sample")
+    config = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
+    for n, tty in enumerate((True, False)):
+        args = (
+            "apply", "--stage", "prepare", "--yes", "--cluster-name", f"c{n}",
+            "--kubeconfig", config, "--state-dir", str(tmp_path / "state"), *azure_args(azure),
+        )  # fmt: skip
+        shown = terminal.run(*args, stdout_tty=False, stderr_tty=tty)
+        if tty:
+            assert_progress(shown, "apply")
+            bars = [line for line in shown.err.splitlines() if BAR in line]
+            assert any("Azure" in line for line in bars), shown.err[-500:]
+            assert any("prepare: the cluster" in line for line in bars), shown.err[-500:]
+        else:
+            assert_quiet(shown, "apply")

@@ -23,6 +23,7 @@ from migrate.model.plan import (
     Plan,
     Settings,
 )
+from migrate.model.progress import track
 from migrate.model.stages import SWITCH
 from migrate.planner import live
 from migrate.planner.recheck import confirmed
@@ -119,7 +120,7 @@ def _run(
         actions = list(plan.stage(options.stage))
     steps = Steps(connection, journal)
     kube = [a for a in actions if not isinstance(a, AZURE_ACTIONS)]
-    for index, action in enumerate(kube, 1):
+    for index, action in enumerate(track(kube, f"{options.stage}: the cluster"), 1):
         result = steps.run(action)
         outcome.results.append(result)
         if progress is not None:

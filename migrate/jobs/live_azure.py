@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from migrate.jobs.live import Credentials
+from migrate.jobs.live import AZURE_ACTIONS, Credentials
+from migrate.model import progress
 from migrate.model.plan import CreateFederatedCredential, Plan
 from migrate.model.stages import PREPARE
 from migrate.write.live.steps import Result
@@ -36,13 +37,17 @@ class AzureCredentials(Credentials):
     def prepare(self, plan: Plan) -> tuple[Plan, list[Result]]:
         from migrate.azure.prepare import prepare_azure
 
-        done = prepare_azure(
-            plan,
-            self.context,
-            write=self.write,
-            location=self.location,
-            sp_object_ids=self.sp_object_ids,
-        )
+        prepare = plan.stage(PREPARE)
+        total = sum(isinstance(a, AZURE_ACTIONS) for a in prepare)
+        with progress.counting(total, "Azure: identities and federated credentials") as advance:
+            done = prepare_azure(
+                plan,
+                self.context,
+                write=self.write,
+                location=self.location,
+                sp_object_ids=self.sp_object_ids,
+                on_result=lambda r: None if r.kind == "role-assignment" else advance(),
+            )
         results = [
             Result(PREPARE, f"{r.kind} {r.target}", r.status, _detail(r.detail, r.commands))
             for r in done.results
