@@ -176,3 +176,27 @@ def test_helm_managed_workloads_are_marked(tmp_path: Path) -> None:
     owners = {w.name: w.managed_by for w in manifests.read([str(tmp_path)]).workloads}
     # `helm template` output carries managed-by: Helm too: not proof of a release
     assert owners == {"d": "helm", "t": ""}
+
+
+def test_copies_of_an_install_component_merge_without_conflict() -> None:
+    """Copies of one install component (other versions, other API versions) are one object
+    with both origins, and no conflict (before: an AttributeError in the conflict text)."""
+    from migrate.model.inventory import ObjectRef, Origin, PIComponent
+    from migrate.read import merge
+
+    a, b = Origin("east/crds.yaml", 1), Origin("west/crds.yaml", 1)
+    crd = "azureidentities.aadpodidentity.k8s.io"
+    old = PIComponent(
+        ObjectRef("CustomResourceDefinition", crd, "", "apiextensions.k8s.io/v1beta1"),
+        "crd",
+        "raw",
+        (a,),
+    )
+    new = PIComponent(
+        ObjectRef("CustomResourceDefinition", crd, "", "apiextensions.k8s.io/v1"),
+        "crd",
+        "raw",
+        (b,),
+    )
+    (merged,), problems = merge.records([old, new])
+    assert merged.origins == (a, b) and problems == ()
