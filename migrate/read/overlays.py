@@ -91,8 +91,9 @@ class Overlays:
         for remote in self.builds.remotes:
             view = View(remote.top, remote.layers)
             origin = Origin(remote.kustomization, remote.line, ref=REMOTE_ENTRY + remote.entry)
-            for kind, name, part, api, namespaced in upstream.objects(remote.entry):
-                written = "default" if namespaced else ""
+            parts, namespace = upstream.objects(remote.entry)
+            for kind, name, part, api, namespaced in parts:
+                written = namespace if namespaced else ""
                 built_ns = view.namespace(kind, written) if namespaced else ""
                 built_name = view.name(kind, name)
                 self._objects[remote.top].append(
@@ -106,7 +107,7 @@ class Overlays:
         """Real paths of the patch files of every build that reaches one of FILES (real),
         or lists Pod Identity's install by URL."""
         tops = {t for t in self.builds.tops if files & set(self.builds.files_of(t))}
-        tops |= {r.top for r in self.builds.remotes if upstream.objects(r.entry)}
+        tops |= {r.top for r in self.builds.remotes if upstream.objects(r.entry)[0]}
         return {
             path
             for path, patches in self.builds.patches.items()
@@ -322,7 +323,7 @@ def _installs(path: str) -> bool:
 
 def _install_entry(source: SourceFile, line: int, entry: str) -> Finding:
     remote = "://" in entry or entry.startswith(("github.com/", "git@"))
-    known = remote and bool(upstream.objects(entry))
+    known = remote and bool(upstream.objects(entry)[0])
     if known:  # planned: the entry and the objects it makes, by upstream's names
         hint = (
             "uninstall removes this entry, and deletes the objects upstream's file makes by "

@@ -44,20 +44,25 @@ EXCEPTION = (
     True,
 )
 Part = tuple[str, str, str, str, bool]
-FILES: dict[str, tuple[Part, ...]] = {
-    "deployment-rbac.yaml": (*CRDS, *NMI, *MIC),
-    "deployment.yaml": (*CRDS, *NMI, *MIC),  # the same objects, written without RBAC
-    "managed-mode-deployment.yaml": (*CRDS, *NMI),
-    "mic-exception.yaml": (EXCEPTION,),
+# each file's objects, and the namespace it writes them in
+FILES: dict[str, tuple[tuple[Part, ...], str]] = {
+    "deployment-rbac.yaml": ((*CRDS, *NMI, *MIC), "default"),
+    "deployment.yaml": ((*CRDS, *NMI, *MIC), "default"),  # the same, written without RBAC
+    "managed-mode-deployment.yaml": ((*CRDS, *NMI), "kube-system"),
+    "mic-exception.yaml": ((EXCEPTION,), "default"),
 }
-# a file of deploy/infra in Azure/aad-pod-identity (raw.githubusercontent.com, or a blob);
-# deploy/demo and forks are not the install
+# a file of deploy/infra in Azure/aad-pod-identity (raw.githubusercontent.com, or a blob),
+# or of its variants' folders (rc/, master/replicaset/); deploy/demo and forks are not it,
+# nor noazurejson/, whose Secret of credentials the tool does not know
 UPSTREAM = re.compile(
-    r"/azure/aad-pod-identity/(?:[^/]+/)+?deploy/infra/([\w.-]+\.yaml)(?:\?.*)?$", re.IGNORECASE
+    r"/azure/aad-pod-identity/(?:[^/]+/)+?deploy/infra/((?:rc/|master/replicaset/)?)"
+    r"([\w.-]+\.yaml)(?:\?.*)?$",
+    re.IGNORECASE,
 )
 
 
-def objects(entry: str) -> tuple[Part, ...]:
-    """The objects a `resources:` URL of Pod Identity's own install makes; () otherwise."""
+def objects(entry: str) -> tuple[tuple[Part, ...], str]:
+    """The objects a `resources:` URL of Pod Identity's own install makes, and the
+    namespace it writes them in; ((), "") for any other entry."""
     found = UPSTREAM.search(entry)
-    return FILES.get(found.group(1), ()) if found else ()
+    return FILES.get(found.group(2), ((), "")) if found else ((), "")

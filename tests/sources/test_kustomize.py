@@ -215,4 +215,13 @@ def test_rewritten_builds_give_pods_the_accounts_the_credentials_name(
 def test_upstream_install_files_are_known_by_url(entry: str, count: int) -> None:
     from migrate.read import upstream
 
-    assert len(upstream.objects(entry)) == count
+    assert len(upstream.objects(entry)[0]) == count
+
+
+def test_managed_mode_objects_are_in_kube_system() -> None:
+    from migrate.read import upstream
+
+    url = "https://raw.githubusercontent.com/Azure/aad-pod-identity/v1.6.0/deploy/infra/managed-mode-deployment.yaml"
+    parts, namespace = upstream.objects(url)
+    assert namespace == "kube-system" and ("DaemonSet", "nmi", "nmi", "apps/v1", True) in parts
+    assert not any(kind == "Deployment" for kind, *_ in parts)
