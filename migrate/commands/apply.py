@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -121,7 +122,9 @@ def command(
     for finding in outcome.findings:
         click.echo(f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}")
     if not writeback.writes:
-        for action in outcome.actions:
+        if sys.stdout.isatty():
+            _would(outcome.actions)
+        for action in [] if sys.stdout.isatty() else outcome.actions:
             click.echo(f"would {action.stage}: {plans.action_name(action)} {target_of(action)}")
         click.echo(f"{len(outcome.actions)} action(s); run again with --yes to apply", err=True)
         return Tally.of("pending" for _ in outcome.actions).exit_code(
@@ -129,14 +132,57 @@ def command(
         )
     tally = Tally.of(r.status for r in outcome.results)
     dry = " (server dry-run)" if writeback is WriteBack.SERVER_DRY_RUN else ""
+    if _at_a_terminal():
+        _results(outcome.results)
     click.echo(f"{stage}{dry}: {tally.summary()}", err=True)
-    for result in outcome.failed:
+    for result in [] if _at_a_terminal() else outcome.failed:
         click.echo(str(result), err=True)
     return tally.exit_code(writeback)
 
 
+def _at_a_terminal() -> bool:
+    """A person at a terminal: bars show the progress, a fitted table the results at the end
+    (a step's line is for logs, and it is wider than a terminal)."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def _would(actions: Any) -> None:
+    from rich.console import Console
+
+    from migrate.write import report_table, report_terminal
+    from migrate.write.report_rows import row
+
+    rows = [(r.action, r.kind, r.namespace, r.name, r.change) for r in map(row, actions)]
+    report_table.show(Console(), report_terminal.HEADER, rows)
+
+
+def _results(results: Any) -> None:
+    from rich.console import Console
+
+    from migrate.write import report_table
+    from migrate.write.report_rows import row
+
+    rows = []
+    for result in results:
+        if result.action is not None:
+            r = row(result.action)
+            kind, namespace, name = r.kind, r.namespace, r.name
+            message = result.message
+        else:  # an Azure item, e.g. "federated-credential id-orders/aks1-orders-orders"
+            kind, _, target = result.target.partition(" ")
+            namespace = ""
+            owner, _, name = target.rpartition("/")
+            if kind != "federated-credential" or not owner:
+                name = target
+            message = f"identity {owner}: {result.message}" if name != target else result.message
+        rows.append((result.status, kind, namespace, name, message))
+    header = ("result", "kind", "namespace", "name", "message")
+    report_table.show(Console(), header, rows)
+
+
 def _progress(index: int, total: int, result: Any) -> None:
-    click.echo(f"[{index}/{total}] {result}", err=True)
+    if not _at_a_terminal():
+        click.echo(f"[{index}/{total}] {result}", err=True)
 
 
 def _echo(text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from migrate.commands.options import cluster_options, journal_options
@@ -73,6 +75,8 @@ def command(
             "restored": len(restored),
         }
         click.echo(reports.dumps("RollbackResult", **body), nl=False)
+    elif sys.stdout.isatty():
+        _table(lines)
     else:
         for line in lines:
             click.echo(line, err=writeback.writes)  # a preview is the output; a restore, progress
@@ -85,3 +89,17 @@ def command(
         return EXIT_OK
     click.echo(f"rollback {stage}: {len(restored)} object(s) restored", err=True)
     return EXIT_OK
+
+
+def _table(lines: list[str]) -> None:
+    """On a terminal: each object as its verb, kind, namespace and name columns."""
+    from rich.console import Console
+
+    from migrate.write import report_table
+
+    rows = []
+    for line in lines:  # "would restore Deployment/orders/api", "re-created AzureIdentity/..."
+        verb, _, ref = line.rpartition(" ")
+        rows.append((verb, *report_table.split_ref(ref)))
+    header = ("rollback", "kind", "namespace", "name")
+    report_table.show(Console(), header, rows, wrap_last=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -88,11 +89,44 @@ def command(
         }
         click.echo(reports.dumps("MigrationStatus", **body, stages=stages), nl=False)
         return EXIT_OK
+    if sys.stdout.isatty():
+        _table(connection.name, discovery.issuer, discovery.webhook, stages)
+        return EXIT_OK
     click.echo(f"cluster {connection.name}: issuer {discovery.issuer or '(unknown)'}")
     click.echo(f"workload identity webhook: {discovery.webhook or 'not installed'}")
     for row in stages:
         click.echo(_line(row))
     return EXIT_OK
+
+
+def _table(cluster: str, issuer: str, webhook: str, stages: list[dict[str, Any]]) -> None:
+    """On a terminal: the cluster's facts each on its own line, the stages as a fitted table."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from migrate.write import report_table
+
+    console = Console()
+    facts = (("cluster", cluster), ("issuer", issuer or "(unknown)"), ("webhook", webhook))
+    for label, value in facts:
+        for line in report_table.field(label, value or "not installed", console.width):
+            console.print(Text(line), soft_wrap=True)
+    rows = []
+    for row in stages:
+        azure = row["left"].get("azure", "")
+        rows.append(
+            (
+                row["stage"],
+                row["state"],
+                str(row["journaled"]),
+                str(row["left"]["cluster"]),
+                "not checked" if azure is None else str(azure),
+            )
+        )
+    header = ("stage", "state", "journaled", "left in cluster", "left in Azure")
+    report_table.show(console, header, rows, wrap_last=False)
+    if any(row["left"].get("azure", "") is None for row in stages):
+        console.print(Text("Azure not checked: --check-azure counts what is left there"))
 
 
 def _azure_left(plan: Plan, options: dict[str, Any]) -> int:
