@@ -74,3 +74,19 @@ def test_rollback_shows_namespace_and_name_in_their_own_columns(wi: Any) -> None
         for team in TEAMS:
             assert re.search(rf"\b{team}\b.*\s{team}-api\b", shown.out), shown.out
         assert "Deployment/" not in shown.out, shown.out
+
+
+def test_a_failed_gate_fits_the_terminal(
+    kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
+) -> None:
+    """The error boundary wraps at spaces on a terminal: each blocker's object whole."""
+    config = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
+    shown = terminal.run(
+        "apply", "--stage", "uninstall", "--kubeconfig", config, "--state-dir", str(tmp_path),
+        "--cluster-name", CLUSTER, *azure_args(azure), columns=80, stderr_tty=True,
+    )  # fmt: skip
+    assert shown.code == 3, shown.err
+    assert "gate released before uninstall failed" in shown.err
+    assert_fits(shown.err)
+    assert whole("orders/orders-api-7d9c8b-x03-orders-id-orders", shown.err), shown.err
+    assert whole("--skip-gate", shown.err) and whole("released)", shown.err), shown.err
