@@ -94,7 +94,7 @@ def command(
             discovered = resolve_issuer(
                 discovered, _cluster_issuer(kubeconfig, kube_context), "the cluster"
             )
-        plan = _plan(sources, wanted, discovered)
+        plan = _plan(sources, wanted, discovered, kubeconfig)
         if plan.errors:
             notes.append(
                 f"the plan has {len(plan.errors)} errors (see wi-migrate plan); only its Azure "
@@ -129,10 +129,10 @@ def command(
     return tally(results).exit_code(WriteBack.of(yes=yes))
 
 
-def _plan(sources: Sequence[str], wanted: Settings, discovered: str) -> Plan:
+def _plan(sources: Sequence[str], wanted: Settings, discovered: str, kubeconfig: str) -> Plan:
     """The plan, with the discovered issuer; a saved plan must already carry it."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        plan = load_checked(sources[0])
+        plan = load_checked(sources[0], kubeconfig)
         if discovered and not plan.settings.issuer:
             raise UserError(
                 f"{sources[0]} was planned without an issuer",

@@ -25,26 +25,26 @@ def plan_manifests(paths: Sequence[str], settings: Settings) -> Plan:
         return plan(manifests.read(paths, settings.default_namespace), settings)
 
 
-def plan_or_load(sources: Sequence[str], settings: Settings) -> Plan:
+def plan_or_load(sources: Sequence[str], settings: Settings, kubeconfig: str = "") -> Plan:
     """A saved plan (plan.json / plan.yaml) once re-checked against its source, or the plan of
-    manifests."""
+    manifests. KUBECONFIG: how to reach the cluster a saved cluster plan was made of."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        return load_checked(sources[0])
+        return load_checked(sources[0], kubeconfig)
     return plan_manifests(sources, settings)
 
 
-def load_checked(path: str) -> Plan:
+def load_checked(path: str, kubeconfig: str = "") -> Plan:
     """The saved plan in PATH, refused unless every action in it is one the planner makes now
     from the plan's source with the plan's settings."""
     saved = plans.load_file(path)
-    return confirmed(saved, fresh_plan(saved, path), path)
+    return confirmed(saved, fresh_plan(saved, path, kubeconfig), path)
 
 
-def fresh_plan(saved: Plan, path: str) -> Plan:
+def fresh_plan(saved: Plan, path: str, kubeconfig: str = "") -> Plan:
     sources = list(saved.source)
     if len(sources) == 1 and sources[0].startswith(CLUSTER_SOURCE):
         context = sources[0].removeprefix(CLUSTER_SOURCE)
-        return plan_cluster(context, "", saved.settings)
+        return plan_cluster(context, kubeconfig, saved.settings)
     if not sources or STDIN in sources:
         raise UserError(
             f"{path}: planned from {'standard input' if sources else 'no source'}: it cannot be "

@@ -258,3 +258,24 @@ def test_every_option_that_shapes_a_plan_is_recorded_in_it(live: Any) -> None:
         )
         assert code == 0, err
         assert json.loads(out)["settings"] != default, f"{option} is not recorded in the plan"
+
+
+@pytest.mark.parametrize("command", ["credentials", "verify"])
+def test_a_saved_cluster_plan_is_rechecked_through_the_kubeconfig_given(
+    command: str,
+    azure: FakeAzure,
+    live: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`verify plan.json --kubeconfig K` re-plans the cluster through K, not the default
+    kubeconfig (which here does not exist: the real-cluster suite found this)."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    plan = saved_plan(live, tmp_path / "plan.json", "--cluster", "--cluster-name", "aks1")
+    args = [command, str(plan), "-o", "json", *azure_args(azure)]
+    if command == "verify":
+        args += ["--attempts", "1", "--delay", "0"]
+    _, out, err = live(*args)
+    assert "cannot load the kubeconfig" not in err, err
+    assert json.loads(out)["kind"] in ("CredentialsResult", "VerifyResult"), err
