@@ -76,7 +76,14 @@ def run_stage(
                     note(line)
             if run.stage == UNINSTALL:
                 return uninstall.run(
-                    connection, journal, run.settings, options, run.helm_command, echo, context
+                    connection,
+                    journal,
+                    run.settings,
+                    options,
+                    run.helm_command,
+                    echo,
+                    context,
+                    progress,
                 )
             credentials = None
             if context is not None:

@@ -13,13 +13,14 @@ import dataclasses
 from collections.abc import Callable
 
 from migrate.azure.context import AzureContext
-from migrate.jobs.live import Options, Outcome, check_made_here
+from migrate.jobs.live import Options, Outcome, Progress, check_made_here
 from migrate.kubeapi.client import ApiFailure, Connection
 from migrate.kubeapi.errors import failure
 from migrate.kubeapi.kinds import kind
 from migrate.model import plan as plans
 from migrate.model.inventory import Inventory
 from migrate.model.plan import Action, DeleteObject, Plan, Settings
+from migrate.model.progress import track
 from migrate.model.stages import UNINSTALL
 from migrate.planner import live, retirement
 from migrate.read import cluster
@@ -41,6 +42,7 @@ def run(
     helm_command: bool,
     echo: Echo,
     azure: AzureContext | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """The stage, then the node-pool check: through Azure with `azure`, else a reminder."""
     if options.saved_plan is not None:
@@ -48,7 +50,9 @@ def run(
     if azure is not None:
         azure.sign_in()  # before the stage deletes anything
     try:
-        outcome, inventory = _run(connection, journal, settings, options, helm_command, echo)
+        outcome, inventory = _run(
+            connection, journal, settings, options, helm_command, echo, progress
+        )
         used = node_pools.used_identities(inventory, journal)
         if azure is None:
             outcome.notes += node_pools.unchecked(used)
@@ -68,6 +72,7 @@ def _run(
     options: Options,
     helm_command: bool,
     echo: Echo,
+    progress: Progress | None,
 ) -> tuple[Outcome, Inventory]:
     """The stage's outcome and the inventory it read (empty when resuming)."""
     recorded = journal.resumable(UNINSTALL) if options.write else None
@@ -75,7 +80,7 @@ def _run(
         plan = plans.from_document(recorded, f"journal {journal.path}")
         resuming = "resuming the uninstall stage from the journal (its gate passed then)"
         todo = list(plan.stage(UNINSTALL))
-        return _delete(connection, journal, plan, todo, [resuming], echo), Inventory()
+        return _delete(connection, journal, plan, todo, [resuming], progress), Inventory()
     inventory, discovery = cluster.read(connection)
     plan, _ = live.plan_from(inventory, discovery, settings)
     notes = gates.enforce([gates.released(connection)], options.skip_gates)
@@ -99,7 +104,7 @@ def _run(
         return Outcome(plan, actions, notes=notes), inventory
     plan = dataclasses.replace(plan, actions=tuple(actions))
     journal.start(UNINSTALL, plans.to_document(plan))
-    return _delete(connection, journal, plan, actions, notes, echo), inventory
+    return _delete(connection, journal, plan, actions, notes, progress), inventory
 
 
 def _delete(
@@ -108,14 +113,15 @@ def _delete(
     plan: Plan,
     actions: list[Action],
     notes: list[str],
-    echo: Echo,
+    progress: Progress | None,
 ) -> Outcome:
     outcome = Outcome(plan, actions, notes=notes)
     steps = Steps(connection, journal)
-    for index, action in enumerate(actions, 1):
+    for index, action in enumerate(track(actions, "uninstall: the cluster"), 1):
         result = steps.run(action)
         outcome.results.append(result)
-        echo(f"[{index}/{len(actions)}] {result}")
+        if progress is not None:
+            progress(index, len(actions), result)
     if not outcome.failed:
         journal.finish(UNINSTALL)
     return outcome

@@ -90,3 +90,11 @@ def test_a_failed_gate_fits_the_terminal(
     assert_fits(shown.err)
     assert whole("orders/orders-api-7d9c8b-x03-orders-id-orders", shown.err), shown.err
     assert whole("--skip-gate", shown.err) and whole("released)", shown.err), shown.err
+
+
+def test_uninstall_results_are_a_table_like_every_stages(wi: Any) -> None:
+    """Its steps' lines went to stdout beside the table (before: '[1/14] changed ...')."""
+    shown = wi("apply", "--stage", "uninstall", "--yes", "--skip-gate", "released")
+    assert "[1/" not in shown.out and "[1/" not in shown.err, shown.out
+    assert whole("CustomResourceDefinition", shown.out), shown.out
+    assert "uninstall: 14 changed" in shown.err, shown.err

@@ -101,7 +101,7 @@ def test_four_stages_through_the_cli_with_azure(
         *azure_args(azure),
     )
     assert code == 0, err
-    assert "[14/14] changed" in out
+    assert "[14/14] changed" in err  # progress on stderr, as in every stage
     # the security check: both PI identities left on node pools, the kubelet identity untouched
     security = [line for line in out.splitlines() if "pi-identity-on-node" in line]
     assert security == [
