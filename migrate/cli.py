@@ -7,7 +7,6 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TextIO
 
 import click
 
@@ -75,34 +74,14 @@ def _reader_gone() -> int:
 
 
 def _user_error(e: UserError) -> int:
-    width = _terminal_width(sys.stderr)
-    for line in _fitted(f"error: {e.message}", width):
-        click.echo(line, err=True)
+    from migrate.commands import terminal
+
+    lines = terminal.fitted(f"error: {e.message}", sys.stderr)
     if e.hint:
-        for line in _fitted(f"  hint: {e.hint}", width):
-            click.echo(line, err=True)
+        lines += terminal.fitted(f"  hint: {e.hint}", sys.stderr)
+    for line in lines:
+        click.echo(line, err=True)
     return e.exit_code
-
-
-def _terminal_width(stream: TextIO) -> int | None:
-    try:
-        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else None
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _fitted(text: str, width: int | None) -> list[str]:
-    """TEXT's lines as they are in a pipe or a log; on a terminal each wrapped at spaces to its
-    width (an identifier is never split: one wider than the terminal stands alone)."""
-    if width is None:
-        return text.splitlines()
-    from migrate.write import report_text
-
-    lines = []
-    for raw in text.splitlines():
-        indent = raw[: len(raw) - len(raw.lstrip())]
-        lines += report_text.wrap(raw.strip(), width, indent, hanging="    ")
-    return lines
 
 
 def _internal_error(e: Exception) -> int:

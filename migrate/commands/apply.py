@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from migrate.commands import terminal
 from migrate.commands.options import (
     azure_context,
     azure_options,
@@ -110,7 +111,7 @@ def command(
     echo = _echo if output == "text" else _note
     outcome = run_stage(run, lambda: azure_context(**options), echo, _note, _progress)
     for note in outcome.notes:
-        click.echo(note, err=True)
+        _note(note)
     if output == "json":
         click.echo(_document(outcome, stage, writeback), nl=False)
         statuses = (
@@ -120,7 +121,9 @@ def command(
         )
         return Tally.of(statuses).exit_code(writeback, changes_exit=exit_code)
     for finding in outcome.findings:
-        click.echo(f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}")
+        text = f"{finding.severity}: {finding.code}: {finding.message}\n  {finding.hint}"
+        for line in terminal.fitted(text, sys.stdout):
+            click.echo(line)
     if not writeback.writes:
         if sys.stdout.isatty():
             _would(outcome.actions)
@@ -190,7 +193,8 @@ def _echo(text: str) -> None:
 
 
 def _note(text: str) -> None:
-    click.echo(text, err=True)
+    for line in terminal.fitted(text, sys.stderr):
+        click.echo(line, err=True)
 
 
 def _document(outcome: Any, stage: str, writeback: WriteBack) -> str:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from migrate.commands import terminal
 from migrate.commands.options import cluster_options, journal_options
 from migrate.errors import EXIT_OK
 from migrate.model import reports
@@ -63,7 +64,8 @@ def command(
             if held is not None:
                 journal.guard = held.check
                 for note in held.notes:
-                    click.echo(note, err=True)
+                    for line in terminal.fitted(note, sys.stderr):
+                        click.echo(line, err=True)
             restored = rollback(connection, journal, stage, lines.append, write=writeback.writes)
     finally:
         connection.close()

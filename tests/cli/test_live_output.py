@@ -98,3 +98,13 @@ def test_uninstall_results_are_a_table_like_every_stages(wi: Any) -> None:
     assert "[1/" not in shown.out and "[1/" not in shown.err, shown.out
     assert whole("CustomResourceDefinition", shown.out), shown.out
     assert "uninstall: 14 changed" in shown.err, shown.err
+
+
+def test_notes_fit_the_terminal(wi: Any) -> None:
+    """uninstall's security note: its sentences wrapped at spaces, each identity's resource id
+    whole on a line of its own."""
+    shown = wi("apply", "--stage", "uninstall", "--skip-gate", "released")
+    assert "Run again with --check-node-pools" in " ".join(shown.err.split()), shown.err
+    assert_fits(shown.err)
+    ids = [line.strip() for line in shown.err.splitlines() if "/userAssignedIdentities/id-" in line]
+    assert len(ids) == 5 and all(i.startswith("/subscriptions/") for i in ids), shown.err
