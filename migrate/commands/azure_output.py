@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from migrate.azure.results import ItemResult, tally
 from migrate.azure.tokens import TokenCheck
+from migrate.write import report_table
 
 STYLE = {
     "changed": "green",
@@ -21,8 +20,6 @@ STYLE = {
     "failed": "bold red",
     "passed": "green",
 }
-
-UNBOUNDED = 1 << 20  # measure unclamped: rich clamps a measurement to the width it is given
 
 
 def results_table(
@@ -83,30 +80,15 @@ Block = tuple[str, Sequence[tuple[str, str]]]  # head, (label, value) per line
 
 def fitted(console: Console, table: Table, blocks: Sequence[Block]) -> None:
     """On a terminal: TABLE when its identifier columns (no_wrap) fit whole, else one block
-    per row: a head line, then 'label  value' lines, values wrapped at spaces only (never
-    inside a name, GUID or URL; a value wider than the terminal goes whole below its label).
-    In a pipe or a file: the blocks, each value on one line (grep-able, nothing wrapped)."""
-    unclamped = console.options.update_width(UNBOUNDED)
-    fits = Measurement.get(console, unclamped, table).minimum <= console.width
-    if console.is_terminal and fits:
+    per row (report_table's layout: a head line, then 'label  value' lines wrapped at spaces
+    only). In a pipe or a file: the blocks, each value on one line (grep-able)."""
+    if console.is_terminal and report_table.fits(console, table):
         console.print(table)
         return
-    indent = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 4
-    width = console.width if console.is_terminal else UNBOUNDED
+    label_width = max((len(label) for _, fields in blocks for label, _ in fields), default=0) + 1
+    width = console.width if console.is_terminal else report_table.UNBOUNDED
     for head, fields in blocks:
         console.print(Text(head, style="bold"), soft_wrap=True)
         for label, value in fields:
-            lines = textwrap.wrap(
-                value,
-                max(width, indent + 20),
-                initial_indent=" " * indent,
-                subsequent_indent=" " * indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            ) or [""]
-            if len(lines[0]) > width:
-                console.print(Text(f"  {label}"), soft_wrap=True)
-            else:
-                lines[0] = f"  {label:<{indent - 4}}  " + lines[0][indent:]
-            for line in lines:
+            for line in report_table.field(label, value, width, label_width):
                 console.print(Text(line, style=STYLE.get(value, "")), soft_wrap=True)

@@ -57,9 +57,13 @@ def fitted(
     for cells in rows:
         # Text, not str: a name from a file or a cluster is never read as rich markup
         table.add_row(*map(Text, cells))
+    return table if fits(console, table) else None
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether TABLE fits the terminal with every no_wrap column whole."""
     unclamped = console.options.update_width(UNBOUNDED)
-    fits = Measurement.get(console, unclamped, table).minimum <= console.width
-    return table if fits else None
+    return Measurement.get(console, unclamped, table).minimum <= console.width
 
 
 def field(label: str, value: str, width: int, label_width: int = LABEL_WIDTH) -> list[str]:
