@@ -16,7 +16,7 @@ from migrate.commands.options import (
 )
 from migrate.errors import EXIT_ERROR, EXIT_OK
 from migrate.jobs.plan import plan_or_load
-from migrate.model import reports
+from migrate.model import progress, reports
 
 
 @click.command("verify")
@@ -61,7 +61,7 @@ def command(
     (audience api://AzureADTokenExchange), then the exchange at Entra. Refusals are explained
     (AADSTS codes, the nearest federated credential). Exit 1 unless every check passes.
     """
-    from migrate.azure.tokens import Probe, verify_tokens
+    from migrate.azure.tokens import Probe, planned_pairs, verify_tokens
     from migrate.commands.azure_output import checks_table
     from migrate.kubeapi.client import Connection
     from migrate.kubeapi.oidc import token_source
@@ -70,9 +70,15 @@ def command(
     kube = Connection.connect(kube_context, kubeconfig)
     context = azure_context(**options)
     try:
-        checks = verify_tokens(
-            plan, token_source(kube), context, tenant_id=tenant_id, probe=Probe(attempts, delay)
-        )
+        with progress.counting(len(planned_pairs(plan)), "token checks") as advance:
+            checks = verify_tokens(
+                plan,
+                token_source(kube),
+                context,
+                tenant_id=tenant_id,
+                probe=Probe(attempts, delay),
+                on_check=lambda _: advance(),
+            )
     finally:
         context.close()
         kube.close()

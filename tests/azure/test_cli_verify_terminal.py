@@ -50,6 +50,7 @@ def test_verify_shows_a_long_service_account_name_whole_at_80_columns(
         "--delay",
         "0",
         columns=80,
+        stderr_tty=True,
     )
 
     assert shown.code == 1, shown.err  # no federated credential yet: the check fails
@@ -59,3 +60,5 @@ def test_verify_shows_a_long_service_account_name_whole_at_80_columns(
     assert any(seeded["clientId"] in line for line in lines), shown.out
     assert any(ISSUER in line for line in lines), shown.out  # quoted in the explanation
     assert "AADSTS" in shown.out
+    # the checks (retries with a delay each) get a progress bar on the stderr terminal
+    assert any("token checks" in line and "━" in line for line in shown.err.splitlines()), shown.err
