@@ -193,8 +193,7 @@ def _echo(text: str) -> None:
 
 
 def _note(text: str) -> None:
-    for line in terminal.fitted(text, sys.stderr):
-        click.echo(line, err=True)
+    terminal.note(text)
 
 
 def _document(outcome: Any, stage: str, writeback: WriteBack) -> str:

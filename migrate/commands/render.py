@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from migrate.commands import terminal
 from migrate.commands.options import planning_options, settings
 from migrate.errors import UserError
 from migrate.jobs.plan import plan_or_load
@@ -95,8 +96,8 @@ def command(
     else:
         for w in written:
             if w.changed:
-                click.echo(f"wrote {w.path}", err=True)
-    click.echo(f"{output_dir}: wrote {tally[CHANGED]}, unchanged {tally[UNCHANGED]}", err=True)
+                terminal.note(f"wrote {w.path}")
+    terminal.note(f"{output_dir}: wrote {tally[CHANGED]}, unchanged {tally[UNCHANGED]}")
     return tally.exit_code(WriteBack.WRITE)
 
 
@@ -110,7 +111,8 @@ def _refuse_errors(plan: Plan, force: bool) -> None:
     for finding in plan.findings:
         if finding.severity != "info":
             where = f"{finding.origin}: " if str(finding.origin) != "-" else ""
-            click.echo(f"{where}{finding.severity} {finding.code}: {finding.message}", err=True)
+            text = f"{where}{finding.severity} {finding.code}: {finding.message}"
+            terminal.note(text)
     if plan.errors and not force:
         raise UserError(
             f"the plan has {len(plan.errors)} error finding(s) (above); nothing was rendered",
@@ -125,7 +127,7 @@ def _validate(rendered: list[output.RenderedFile], kube_version: str | None) -> 
                 f"--kube-version {kube_version}: kubernetes-validate is not installed",
                 "pip install kubernetes-validate, or leave out --kube-version",
             )
-        click.echo("note: kubernetes-validate is not installed: objects not validated", err=True)
+        terminal.note("note: kubernetes-validate is not installed: objects not validated")
         return
     version = kubevalidate.supported(kube_version) if kube_version else kubevalidate.latest()
     kubevalidate.check(rendered, version)

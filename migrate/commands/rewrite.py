@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from migrate.commands import terminal
 from migrate.commands.options import planning_options, settings
 from migrate.errors import EXIT_ERROR, EXIT_STOPPED, UserError
 from migrate.jobs.plan import plan_or_load
@@ -95,8 +96,8 @@ def command(
         writer.commit(result.files)
     statuses = writer.statuses(result.files, writeback, _skipped(findings, plan))
     for status in statuses:
-        click.echo(str(status), err=True)
-    click.echo(_summary(writeback, len(changed)), err=True)
+        terminal.note(str(status))
+    terminal.note(_summary(writeback, len(changed)))
     errors = plan.errors or any(f.severity == "error" for f in result.findings)
     return EXIT_ERROR if errors else Tally.of(s.outcome for s in statuses).exit_code(writeback)
 
@@ -106,7 +107,7 @@ def _gate(blockers: list[str], skipped: bool) -> None:
     if not blockers:
         return
     if skipped:
-        click.echo(f"gate {gate.NAME} skipped with {len(blockers)} blocker(s)", err=True)
+        terminal.note(f"gate {gate.NAME} skipped with {len(blockers)} blocker(s)")
         return
     shown = "\n".join(f"  - {b}" for b in blockers[:SHOWN])
     more = f"\n  ... and {len(blockers) - SHOWN} more" if len(blockers) > SHOWN else ""
@@ -118,9 +119,10 @@ def _gate(blockers: list[str], skipped: bool) -> None:
 
 
 def _show(finding: Finding) -> None:
-    click.echo(f"{finding.origin}: {finding.severity} {finding.code}: {finding.message}", err=True)
+    text = f"{finding.origin}: {finding.severity} {finding.code}: {finding.message}"
     if finding.hint:
-        click.echo(f"  hint: {finding.hint}", err=True)
+        text += f"\n  hint: {finding.hint}"
+    terminal.note(text)
 
 
 def _skipped(findings: tuple[Finding, ...], plan: Plan) -> dict[str, str]:

@@ -64,8 +64,7 @@ def command(
             if held is not None:
                 journal.guard = held.check
                 for note in held.notes:
-                    for line in terminal.fitted(note, sys.stderr):
-                        click.echo(line, err=True)
+                    terminal.note(note)
             restored = rollback(connection, journal, stage, lines.append, write=writeback.writes)
     finally:
         connection.close()

@@ -5,7 +5,10 @@ file or a CI log gets the lines as they are (grep finds a name with its context)
 from __future__ import annotations
 
 import os
+import sys
 from typing import TextIO
+
+import click
 
 
 def width(stream: TextIO) -> int | None:
@@ -28,3 +31,9 @@ def fitted(text: str, stream: TextIO) -> list[str]:
         indent = raw[: len(raw) - len(raw.lstrip())]
         lines += report_text.wrap(raw.strip(), columns, indent, hanging="    ")
     return lines
+
+
+def note(text: str) -> None:
+    """TEXT on stderr, fitted to it."""
+    for line in fitted(text, sys.stderr):
+        click.echo(line, err=True)

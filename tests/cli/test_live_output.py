@@ -5,6 +5,7 @@ value on its own line), like `plan`'s tables. In a pipe they keep their one line
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests import terminal
 from tests.cli.conftest import TEAMS, azure_args
+from tests.conftest import SAMPLE
 from tests.fakes.azure import FakeAzure
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
@@ -108,3 +110,17 @@ def test_notes_fit_the_terminal(wi: Any) -> None:
     assert_fits(shown.err)
     ids = [line.strip() for line in shown.err.splitlines() if "/userAssignedIdentities/id-" in line]
     assert len(ids) == 5 and all(i.startswith("/subscriptions/") for i in ids), shown.err
+
+
+@pytest.mark.parametrize("command", ["rewrite", "render"])
+def test_rewrite_and_render_findings_fit_the_terminal(command: str, tmp_path: Path) -> None:
+    """Their findings on stderr (a chart's values, an exception, a selector): wrapped at
+    spaces on an 80-column terminal, each file:line whole."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLE, repo)
+    args = ["--stage", "all", "--check"] if command == "rewrite" else ["-d", str(tmp_path / "out")]
+    shown = terminal.run(command, str(repo), *args, "--cluster-name", CLUSTER, stderr_tty=True)
+    assert shown.code in (0, 1), shown.err
+    assert "warning helm-values" in shown.err
+    assert_fits(shown.err)
+    assert whole(f"{repo}/charts/inventory/values.yaml:15:", shown.err), shown.err
