@@ -103,3 +103,23 @@ def test_apply_shows_progress_of_its_azure_and_cluster_steps_only_on_a_terminal(
             assert any("prepare: the cluster" in line for line in bars), shown.err[-500:]
         else:
             assert_quiet(shown, "apply")
+
+
+def test_status_check_azure_shows_progress_of_its_reads_on_a_terminal(
+    kube: FakeKubeApiServer, azure: FakeAzure, tmp_path: Path
+) -> None:
+    kube.load_snapshot(FIXTURES / "cluster-sample")
+    config = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
+    args = (
+        "status",
+        "--check-azure",
+        "--kubeconfig",
+        config,
+        "--state-dir",
+        str(tmp_path),
+        *azure_args(azure),
+    )
+    shown = terminal.run(*args, stdout_tty=False, stderr_tty=True)
+    assert_progress(shown, "status --check-azure")
+    assert any("Azure" in line and BAR in line for line in shown.err.splitlines()), shown.err[-500:]
+    assert_quiet(terminal.run(*args, stdout_tty=False, stderr_tty=False), "status --check-azure")

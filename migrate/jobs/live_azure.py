@@ -60,7 +60,7 @@ class AzureCredentials(Credentials):
 
         found: dict[str, set[tuple[str, str]]] = {}
         out = []
-        for action in actions:
+        for action in progress.track(actions, "Azure: reading federated credentials"):
             identity = action.identity
             where = f"{action.credential.name} on {identity.name}"
             if identity.new:
