@@ -132,7 +132,7 @@ def command(
 def _plan(sources: Sequence[str], wanted: Settings, discovered: str, kubeconfig: str) -> Plan:
     """The plan, with the discovered issuer; a saved plan must already carry it."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        plan = load_checked(sources[0], kubeconfig)
+        plan = load_checked(sources[0], kubeconfig, azure_only=True)
         if discovered and not plan.settings.issuer:
             raise UserError(
                 f"{sources[0]} was planned without an issuer",

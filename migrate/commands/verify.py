@@ -66,7 +66,7 @@ def command(
     from migrate.kubeapi.client import Connection
     from migrate.kubeapi.oidc import token_source
 
-    plan = plan_or_load(sources, settings(**options), kubeconfig)
+    plan = plan_or_load(sources, settings(**options), kubeconfig, azure_only=True)
     kube = Connection.connect(kube_context, kubeconfig)
     context = azure_context(**options)
     try:

@@ -3,13 +3,14 @@ the Plan this returns. A saved plan is re-checked against its source before it i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from migrate.errors import UserError
 from migrate.kubeapi.client import Connection
 from migrate.model import plan as plans
 from migrate.model.memory import collector_paused
-from migrate.model.plan import Plan, Settings
+from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan, Settings
 from migrate.planner import live
 from migrate.planner.mapping import plan
 from migrate.planner.recheck import confirmed
@@ -25,19 +26,38 @@ def plan_manifests(paths: Sequence[str], settings: Settings) -> Plan:
         return plan(manifests.read(paths, settings.default_namespace), settings)
 
 
-def plan_or_load(sources: Sequence[str], settings: Settings, kubeconfig: str = "") -> Plan:
+def plan_or_load(
+    sources: Sequence[str], settings: Settings, kubeconfig: str = "", azure_only: bool = False
+) -> Plan:
     """A saved plan (plan.json / plan.yaml) once re-checked against its source, or the plan of
-    manifests. KUBECONFIG: how to reach the cluster a saved cluster plan was made of."""
+    manifests. KUBECONFIG: how to reach the cluster a saved cluster plan was made of;
+    AZURE_ONLY: see load_checked."""
     if len(sources) == 1 and plans.is_plan_file(sources[0]):
-        return load_checked(sources[0], kubeconfig)
+        return load_checked(sources[0], kubeconfig, azure_only)
     return plan_manifests(sources, settings)
 
 
-def load_checked(path: str, kubeconfig: str = "") -> Plan:
+def load_checked(path: str, kubeconfig: str = "", azure_only: bool = False) -> Plan:
     """The saved plan in PATH, refused unless every action in it is one the planner makes now
-    from the plan's source with the plan's settings."""
+    from the plan's source with the plan's settings.
+
+    AZURE_ONLY (verify, credentials): the plan's Azure actions alone, each checked against the
+    fresh plan's. These commands run after prepare has written to the cluster the plan was
+    made of (new ServiceAccounts, RoleBinding subjects), so that cluster's objects may have
+    moved on: what must still hold is every identity and credential."""
     saved = plans.load_file(path)
-    return confirmed(saved, fresh_plan(saved, path, kubeconfig), path)
+    fresh = fresh_plan(saved, path, kubeconfig)
+    if not azure_only:
+        return confirmed(saved, fresh, path)
+    live = any(s.startswith(CLUSTER_SOURCE) for s in saved.source)
+    return confirmed(_azure(saved), _azure(fresh), path, exact_origins=not live)
+
+
+def _azure(plan: Plan) -> Plan:
+    wanted = (CreateManagedIdentity, CreateFederatedCredential)
+    return dataclasses.replace(
+        plan, actions=tuple(a for a in plan.actions if isinstance(a, wanted))
+    )
 
 
 def fresh_plan(saved: Plan, path: str, kubeconfig: str = "") -> Plan:

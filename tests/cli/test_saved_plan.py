@@ -279,3 +279,26 @@ def test_a_saved_cluster_plan_is_rechecked_through_the_kubeconfig_given(
     _, out, err = live(*args)
     assert "cannot load the kubeconfig" not in err, err
     assert json.loads(out)["kind"] in ("CredentialsResult", "VerifyResult"), err
+
+
+def test_verify_of_the_saved_plan_after_prepare_checks_its_credentials(
+    azure: FakeAzure, live: Any, tmp_path: Path
+) -> None:
+    """prepare writes to the cluster the plan was made of (new ServiceAccounts, RoleBinding
+    subjects): verify of that plan still runs, checking its identities and credentials
+    against a fresh plan, and refuses one edited to trust another account."""
+    plan = saved_plan(live, tmp_path / "plan.json", "--cluster", "--cluster-name", "aks1")
+    code, _, err = live("apply", str(plan), "--stage", "prepare", "--yes", *azure_args(azure))
+    assert code == 0, err
+    verify = ("verify", "-o", "json", "--attempts", "1", "--delay", "0", *azure_args(azure))
+    code, out, err = live(verify[0], str(plan), *verify[1:])
+    assert "changed since the plan was made" not in err, err
+    checks = json.loads(out)["checks"]
+    assert checks and {c["status"] for c in checks} == {"passed"}, checks
+    doc = json.loads(plan.read_text())
+    [fic] = [a for a in doc["actions"] if a["type"] == "create-federated-credential"][:1]
+    fic["credential"]["subject"] = "system:serviceaccount:kube-system:default"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(doc))
+    code, _, err = live(verify[0], str(edited), *verify[1:])
+    assert code != 0 and "not in the plan of" in err, err
