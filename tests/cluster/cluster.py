@@ -114,7 +114,11 @@ class RealCluster:
         (wait_for reports the last one when time runs out)."""
         for deployment in self.admin.list("apps/v1", "Deployment"):
             if not deployment_done(deployment):
-                raise NotSettled(f"Deployment {_key(deployment)}: {deployment.get('status')}")
+                pods = self._pods_of(deployment)
+                raise NotSettled(
+                    f"Deployment {_key(deployment)}: {deployment.get('status')}; pods: "
+                    + "; ".join(f"{_key(p)} {_pod_state(p)}" for p in pods)
+                )
         for sts in self.admin.list("apps/v1", "StatefulSet"):
             status, want = sts.get("status") or {}, sts["spec"].get("replicas", 1)
             if sts["spec"].get("updateStrategy", {}).get("type") == "OnDelete":
@@ -143,6 +147,12 @@ class RealCluster:
         if terminating:
             raise NotSettled(f"pods terminating: {terminating[:5]}")
         return True
+
+    def _pods_of(self, deployment: Json) -> list[Json]:
+        labels = deployment["spec"]["selector"].get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        namespace = deployment["metadata"]["namespace"]
+        return self.admin.list("v1", "Pod", namespace=namespace, label_selector=selector)
 
     # -- reading back ----------------------------------------------------------------------
 
@@ -179,6 +189,16 @@ class RealCluster:
 
 class NotSettled(Exception):
     pass
+
+
+def _pod_state(pod: Json) -> str:
+    status = pod.get("status") or {}
+    conditions = ",".join(
+        f"{c.get('type')}={c.get('status')}" for c in status.get("conditions") or []
+    )
+    node = (pod.get("spec") or {}).get("nodeName") or "unscheduled"
+    gone = " deleting" if pod["metadata"].get("deletionTimestamp") else ""
+    return f"{status.get('phase')} on {node} [{conditions}]{gone}"
 
 
 def _key(obj: Json) -> str:
