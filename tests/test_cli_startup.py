@@ -48,3 +48,38 @@ def test_a_command_still_runs_and_shows_its_own_help(run_cli) -> None:  # type: 
     assert code == 0 and "--issuer" in out
     code, _, err = run_cli("no-such-command")
     assert code != 0 and "no-such-command" in err
+
+
+def test_a_json_plan_imports_neither_the_terminal_nor_the_cluster_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`plan -o json` of manifests pays for no rich, Jinja or cluster reader import (start-up
+    is part of what a big repo's plan costs: benchmarks/README.md)."""
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: aadpodidentity.k8s.io/v1\nkind: AzureIdentity\n"
+        "metadata: {name: web, namespace: shop}\n"
+        "spec: {type: 0, clientID: 00000000-0000-0000-0000-000000000001,\n"
+        "  resourceID: /subscriptions/s/resourceGroups/g/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/web}\n"
+    )
+    probe = (
+        "import sys\n"
+        "from migrate.cli import main\n"
+        "try:\n"
+        f"    main(['plan', {str(tmp_path)!r}, '-o', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "finally:\n"
+        "    sys.stdout.flush()\n"
+        "    print('LOADED', ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert '"actions"' in done.stdout, done.stderr
+    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    heavy = (
+        "rich",
+        "jinja2",
+        "kubernetes",
+        "azure",
+        "migrate.read.cluster",
+        "migrate.planner.live",
+    )
+    assert not [m for m in loaded if m.split(".")[0] in heavy or m in heavy], loaded

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from migrate.errors import UserError
-from migrate.kubeapi.client import Connection
 from migrate.model import plan as plans
 from migrate.model.memory import collector_paused
 from migrate.model.plan import CreateFederatedCredential, CreateManagedIdentity, Plan, Settings
-from migrate.planner import live
 from migrate.planner.mapping import plan
 from migrate.planner.recheck import confirmed
-from migrate.read import cluster, manifests
-from migrate.read.cluster import Discovery
+from migrate.read import manifests
 from migrate.read.files import STDIN
+
+if TYPE_CHECKING:  # a cluster's reader and planner are imported when a cluster is planned
+    from migrate.kubeapi.client import Connection
+    from migrate.read.cluster import Discovery
 
 CLUSTER_SOURCE = "cluster:"
 
@@ -76,6 +78,8 @@ def fresh_plan(saved: Plan, path: str, kubeconfig: str = "") -> Plan:
 
 def plan_cluster(kube_context: str, kubeconfig: str, settings: Settings) -> Plan:
     """The plan of a live cluster (read-only)."""
+    from migrate.kubeapi.client import Connection
+
     connection = Connection.connect(kube_context, kubeconfig)
     try:
         return read_and_plan(connection, settings)[0]
@@ -84,5 +88,8 @@ def plan_cluster(kube_context: str, kubeconfig: str, settings: Settings) -> Plan
 
 
 def read_and_plan(connection: Connection, settings: Settings) -> tuple[Plan, Discovery]:
+    from migrate.planner import live
+    from migrate.read import cluster
+
     inventory, discovery = cluster.read(connection)
     return live.plan_from(inventory, discovery, settings)
