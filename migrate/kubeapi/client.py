@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from migrate.errors import UserError
@@ -40,6 +40,10 @@ class ApiFailure(Exception):
         self.message = message
         self.method = method  # the request that failed, for "may not <verb> <resource>"
         self.path = path
+
+
+class ListStopped(Exception):
+    """A list given up between two pages because its reader asked (pages(stop=...))."""
 
 
 class Connection:
@@ -144,22 +148,32 @@ class Connection:
             raise
         return found
 
-    def pages(self, path: str, query: dict[str, str] | None = None) -> Iterator[list[Object]]:
+    def pages(
+        self,
+        path: str,
+        query: dict[str, str] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Iterator[list[Object]]:
         """Every page of a list (limit/continue); nothing when the kind is not served (404).
         A continue token that expired (410 Gone, after a compaction) starts the list over:
-        pages are handed out once the whole list is read, so nothing is seen twice."""
+        pages are handed out once the whole list is read, so nothing is seen twice. STOP,
+        asked before each page, gives the list up (ListStopped)."""
         for restart in range(LIST_RESTARTS + 1):
             try:
-                yield from self._all_pages(path, query or {})
+                yield from self._all_pages(path, query or {}, stop)
                 return
             except ApiFailure as e:
                 if e.status != 410 or restart == LIST_RESTARTS:
                     raise
 
-    def _all_pages(self, path: str, query: dict[str, str]) -> list[list[Object]]:
+    def _all_pages(
+        self, path: str, query: dict[str, str], stop: Callable[[], bool] | None
+    ) -> list[list[Object]]:
         pages: list[list[Object]] = []
         token = ""
         while True:
+            if stop is not None and stop():
+                raise ListStopped(path)
             params = {**query, "limit": str(PAGE)}
             if token:
                 params["continue"] = token

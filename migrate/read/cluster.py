@@ -10,7 +10,9 @@ workload with no running pod is still found through its controller.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,12 +78,18 @@ def read(connection: Connection) -> tuple[Inventory, Discovery]:
 
 
 def objects(
-    connection: Connection, kind_name: str, *, labels: str = "", fields: str = ""
+    connection: Connection,
+    kind_name: str,
+    *,
+    labels: str = "",
+    fields: str = "",
+    stop: Callable[[], bool] | None = None,
 ) -> Iterator[Object]:
-    """Every object of a kind in all namespaces, page by page (plain dicts)."""
+    """Every object of a kind in all namespaces, page by page (plain dicts); STOP: see
+    Connection.pages."""
     target = kind(kind_name)
     query = {k: v for k, v in (("labelSelector", labels), ("fieldSelector", fields)) if v}
-    for page in connection.pages(target.path(), query):
+    for page in connection.pages(target.path(), query, stop):
         for obj in page:
             obj.setdefault("kind", target.kind)
             obj.setdefault("apiVersion", target.api_version)
@@ -161,14 +169,26 @@ class _Reader:
         self.owners: dict[tuple[str, str, str], str] = {}  # (kind, ns, name) -> owner kind or ""
 
     def run(self) -> None:
-        steps: list[Callable[[], None]] = [
-            *(functools.partial(self._list, k) for k in LISTED),
-            *(functools.partial(self._list, k, f"metadata.name={n}") for k, n in BY_NAME.items()),
-            lambda: self._pods(objects(self.connection, "Pod")),
-            self._cluster_wide,
-        ]
-        for step in progress.track(steps, f"reading the cluster ({self.connection.name})"):
-            step()
+        """The pods, a cluster's longest list by far, are read in a thread of their own while
+        the other kinds are read here, one list at a time; they are looked at last, when every
+        controller is known. A failure stops the pods' list at its next page."""
+        stop = threading.Event()
+        with ThreadPoolExecutor(1, thread_name_prefix="wi-migrate-pods") as pool:
+            pods = pool.submit(lambda: list(objects(self.connection, "Pod", stop=stop.is_set)))
+            steps: list[Callable[[], None]] = [
+                *(functools.partial(self._list, k) for k in LISTED),
+                *(
+                    functools.partial(self._list, k, f"metadata.name={n}")
+                    for k, n in BY_NAME.items()
+                ),
+                lambda: self._pods(pods.result()),
+                self._cluster_wide,
+            ]
+            try:
+                for step in progress.track(steps, f"reading the cluster ({self.connection.name})"):
+                    step()
+            finally:
+                stop.set()
 
     def _list(self, kind_name: str, fields: str = "") -> None:
         self._add(objects(self.connection, kind_name, fields=fields))

@@ -85,3 +85,35 @@ def test_rejected_credentials_are_not_resumable(kube: FakeKubeApiServer, cli: An
     assert code == EXIT_ERROR
     assert "401" in err and "credentials" in err
     assert "to resume" not in err and "Traceback" not in err
+
+
+def _pod_lists(kube: FakeKubeApiServer) -> list[int]:
+    return [i for i, r in enumerate(kube.requests) if r.path == "/api/v1/pods"]
+
+
+def test_the_pods_are_listed_while_the_other_kinds_are(kube: FakeKubeApiServer, cli: Any) -> None:
+    """The pods' list (the longest by far) runs beside the other kinds' lists: with one of the
+    last kinds held up (Jobs, for half a second), every page of pods is read before the
+    leftovers read after the kinds are asked for."""
+    slow = kube.inject(kind="Job", verb="list", latency=0.5, times=1)
+    kube.clear_requests()
+    code, _, err = cli("plan", "--cluster", "-o", "json")
+    assert code == 0, err
+    assert slow.hits == 1
+    pods = _pod_lists(kube)
+    after = [i for i, r in enumerate(kube.requests) if "aad-pod-identity-config" in str(r.query)]
+    assert len(pods) == 2 and after, [r.path for r in kube.requests]
+    assert max(pods) < after[0]
+
+
+def test_a_failed_list_gives_up_the_pods_list(kube: FakeKubeApiServer, cli: Any) -> None:
+    """A kind that cannot be listed stops the command, and the pods' list in its thread stops
+    at its next page (no request of it is left running behind the error)."""
+    kube.inject(kind="AzureIdentity", verb="list", status=403, times=None)
+    first_page = kube.inject(kind="Pod", verb="list", continued=False, latency=0.3, times=1)
+    kube.clear_requests()
+    code, _, err = cli("plan", "--cluster")
+    assert code == EXIT_ERROR
+    assert "may not list azureidentities.aadpodidentity.k8s.io" in err, err
+    assert first_page.hits == 1  # the pods' list had started
+    assert not [r for r in kube.requests if r.path == "/api/v1/pods" and "continue" in r.query]
