@@ -83,3 +83,24 @@ def test_a_json_plan_imports_neither_the_terminal_nor_the_cluster_code(tmp_path)
         "migrate.planner.live",
     )
     assert not [m for m in loaded if m.split(".")[0] in heavy or m in heavy], loaded
+
+
+def test_plan_help_imports_no_reader() -> None:
+    """`wi-migrate plan --help` (and shell completion of its options) loads the command's
+    options, not the readers, PyYAML or the report's formats."""
+    probe = (
+        "import sys\n"
+        "from migrate.cli import main\n"
+        "try:\n"
+        "    main(['plan', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "finally:\n"
+        "    sys.stdout.flush()\n"
+        "    print('LOADED', ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "--cluster" in done.stdout, done.stderr
+    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    heavy = ("yaml", "rich", "jinja2", "migrate.read", "migrate.planner", "migrate.jobs")
+    assert not [m for m in loaded if m.startswith(heavy)], loaded

@@ -8,7 +8,6 @@ import click
 
 from migrate.commands.options import cluster_options, planning_options, settings
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, UserError
-from migrate.jobs.plan import plan_cluster, plan_manifests
 from migrate.write import report
 from migrate.write.report_text import SUMMARY_OVER
 
@@ -56,6 +55,8 @@ def command(
     """
     if cluster == bool(paths):
         raise UserError("pass PATH... or --cluster (one of them)", "see wi-migrate plan --help")
+    from migrate.jobs.plan import plan_cluster, plan_manifests  # the readers: not for --help
+
     if cluster:
         plan = plan_cluster(kube_context, kubeconfig, settings(**options))
     else:
