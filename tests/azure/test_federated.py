@@ -190,11 +190,13 @@ def test_no_issuer_is_refused(fake: FakeAzure, context: AzureContext) -> None:
 def test_a_throttled_worker_holds_every_worker_of_the_context(
     fake: FakeAzure, context: AzureContext
 ) -> None:
-    # id-0's first write is throttled for 1 s (the tests' cap). Without the shared gate,
-    # id-1's worker would write all six of its credentials meanwhile; with it, at most the one
-    # on its way and one sent before the 429 reached the client are answered before id-0's retry.
+    # id-0's first write is throttled for 1 s (the tests' cap); id-1's writes take 0.1 s each.
+    # Without the shared gate, id-1's worker would go on writing its six credentials during
+    # that second; with it, id-1 starts no write from the moment id-0's worker has seen the
+    # 429 (a few ms after it was answered: 0.1 s allowed) until the second is nearly up.
     ids = [fake.add_identity(SUBSCRIPTION, "rg-id", f"id-{n}") for n in range(2)]
     throttle = fake.inject("PUT", "/id-0/federatedIdentityCredentials/", status=429, retry_after=1)
+    fake.inject("PUT", "/id-1/federatedIdentityCredentials/", latency=0.1, times=None)
     planned = [
         fic(identity(i), f"c-{n}-{k}", f"ns{k}", "sa")
         for n, i in enumerate(ids)
@@ -203,7 +205,14 @@ def test_a_throttled_worker_holds_every_worker_of_the_context(
     results = ensure_federated_credentials(planned, context, write=True)
     assert statuses(results) == ["changed"] * 9 and throttle.hits == 1
     puts = fake.requests("PUT")
-    first_429 = next(i for i, r in enumerate(puts) if r.status == 429)
-    retried = next(i for i, r in enumerate(puts) if i > first_429 and "/id-0/" in r.path)
-    assert sum("/id-1/" in r.path for r in puts[first_429:retried]) <= 2
+    throttled = next(r for r in puts if r.status == 429)
+    retried = next(r for r in puts if r.started > throttled.finished and "/id-0/" in r.path)
+    assert retried.started - throttled.finished >= 0.9  # id-0 waited out its Retry-After
+    held = [
+        r
+        for r in puts
+        if "/id-1/" in r.path and throttled.finished + 0.1 < r.started < throttled.finished + 0.9
+    ]
+    assert held == [], [(r.path, r.started - throttled.finished) for r in held]
+    assert sum("/id-1/" in r.path for r in puts if r.started > throttled.finished + 0.9) >= 3
     assert context.retries.gate.wait() == 0.0  # open again afterwards
