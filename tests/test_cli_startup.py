@@ -22,21 +22,11 @@ def test_each_summary_is_the_commands_own(name: str) -> None:
 
 
 def test_help_imports_no_command_and_no_heavy_library() -> None:
-    probe = (
-        "import sys\n"
-        "from migrate.cli import main\n"
-        "try:\n"
-        "    main(['--help'])\n"
-        "finally:\n"
-        "    sys.stdout.flush()\n"
-        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('migrate', 'rich', 'jinja2', 'yaml', 'ruamel', 'kubernetes', 'azure', 'requests'))\n"
-        "    print('LOADED', ' '.join(loaded))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "plan" in done.stdout and "Commands:" in done.stdout
-    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    code, out, loaded = _run_and_list_modules(["--help"])
+    assert code == 0
+    assert "plan" in out and "Commands:" in out
+    kinds = ("migrate", "rich", "jinja2", "yaml", "ruamel", "kubernetes", "azure", "requests")
+    loaded = [m for m in loaded if m.split(".")[0] in kinds]
     # the progress hook is loaded (it imports rich only when a bar is drawn); no command module
     commands = [m for m in loaded if m.startswith("migrate.commands.")]
     assert commands == ["migrate.commands.progress_bars"], loaded
@@ -60,20 +50,8 @@ def test_a_json_plan_imports_neither_the_terminal_nor_the_cluster_code(tmp_path)
         "  resourceID: /subscriptions/s/resourceGroups/g/providers/"
         "Microsoft.ManagedIdentity/userAssignedIdentities/web}\n"
     )
-    probe = (
-        "import sys\n"
-        "from migrate.cli import main\n"
-        "try:\n"
-        f"    main(['plan', {str(tmp_path)!r}, '-o', 'json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "finally:\n"
-        "    sys.stdout.flush()\n"
-        "    print('LOADED', ' '.join(sorted(sys.modules)))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert '"actions"' in done.stdout, done.stderr
-    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
+    _, out, loaded = _run_and_list_modules(["plan", str(tmp_path), "-o", "json"])
+    assert '"actions"' in out
     heavy = (
         "rich",
         "jinja2",
@@ -88,19 +66,26 @@ def test_a_json_plan_imports_neither_the_terminal_nor_the_cluster_code(tmp_path)
 def test_plan_help_imports_no_reader() -> None:
     """`wi-migrate plan --help` (and shell completion of its options) loads the command's
     options, not the readers, PyYAML or the report's formats."""
+    _, out, loaded = _run_and_list_modules(["plan", "--help"])
+    assert "--cluster" in out
+    heavy = ("yaml", "rich", "jinja2", "migrate.read", "migrate.planner", "migrate.jobs")
+    assert not [m for m in loaded if m.startswith(heavy)], loaded
+
+
+def _run_and_list_modules(args: list[str]) -> tuple[int, str, list[str]]:
+    """`wi-migrate ARGS` in a fresh interpreter: its exit code, what it printed, and every
+    module it had imported by the end."""
     probe = (
         "import sys\n"
         "from migrate.cli import main\n"
         "try:\n"
-        "    main(['plan', '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        f"    code = main({args!r})\n"
         "finally:\n"
         "    sys.stdout.flush()\n"
         "    print('LOADED', ' '.join(sorted(sys.modules)))\n"
+        "sys.exit(code)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert "--cluster" in done.stdout, done.stderr
-    loaded = done.stdout.rsplit("LOADED", 1)[1].split()
-    heavy = ("yaml", "rich", "jinja2", "migrate.read", "migrate.planner", "migrate.jobs")
-    assert not [m for m in loaded if m.startswith(heavy)], loaded
+    assert "LOADED" in done.stdout and "Traceback" not in done.stderr, done.stderr
+    out, modules = done.stdout.rsplit("LOADED", 1)
+    return done.returncode, out, modules.split()

@@ -111,8 +111,7 @@ def _refuse_errors(plan: Plan, force: bool) -> None:
     for finding in plan.findings:
         if finding.severity != "info":
             where = f"{finding.origin}: " if str(finding.origin) != "-" else ""
-            text = f"{where}{finding.severity} {finding.code}: {finding.message}"
-            terminal.note(text)
+            terminal.note(f"{where}{finding.severity} {finding.code}: {finding.message}")
     if plan.errors and not force:
         raise UserError(
             f"the plan has {len(plan.errors)} error finding(s) (above); nothing was rendered",
