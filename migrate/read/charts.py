@@ -36,7 +36,7 @@ from migrate.model.inventory import (
     SelectorUse,
     ValuesSite,
 )
-from migrate.read.files import Document, ParseError, node_at, parse
+from migrate.read.files import Document, ParseError, is_chart, node_at, parse
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt")
 EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
@@ -96,7 +96,7 @@ def chart_root(full_path: str, cache: dict[str, str]) -> str:
         found = ""
         here = Path(folder)
         for parent in (here, *here.parents):
-            if (parent / "Chart.yaml").is_file():
+            if is_chart(str(parent)):
                 inside = Path(full_path).relative_to(parent).parts
                 if inside[0] == "templates" or (len(inside) == 1 and VALUES_FILE.match(inside[0])):
                     found = str(parent)

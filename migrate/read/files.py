@@ -149,15 +149,29 @@ def source(path: str) -> SourceFile:
 
 def _yaml_files(root: Path) -> list[str]:
     """Paths as `str(Path(folder, name))` would print them, in the order of sorted Paths
-    (part by part), built as plain strings: one Path per folder, not per file."""
+    (part by part), built as plain strings: one Path per scan, not per file. Walks as
+    os.walk does (links to folders are not followed, unreadable folders are skipped), with
+    os.scandir's entries, which know a link without a stat."""
     found: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        prefix = str(Path(folder, "x"))[:-1]  # "" for ".", "a/b/" otherwise
-        found.extend(prefix + n for n in names if n.endswith(SUFFIXES))
+    links: set[str] = set()
+    folders = [str(Path(root, "x"))[:-1]]  # "" for ".", "a/b/" otherwise
+    while folders:
+        prefix = folders.pop()
+        try:
+            entries = list(os.scandir(prefix or os.curdir))
+        except OSError:
+            continue
+        for entry in entries:
+            path = prefix + entry.name
+            if entry.is_dir():
+                if entry.name not in SKIP_DIRS and not entry.is_symlink():
+                    folders.append(path + os.sep)
+            elif entry.name.endswith(SUFFIXES):
+                found.append(path)
+                if entry.is_symlink():
+                    links.add(path)
     # a symlink to a file read anyway is that file: reading it twice would plan (and
     # rewrite) its objects twice; its edits go to the file, the link stays a link
-    links = {p for p in found if os.path.islink(p)}
     if links:
         real = {real_path(p) for p in found if p not in links}
         found = [p for p in found if not (p in links and os.path.realpath(p) in real)]
@@ -180,9 +194,16 @@ def real_path(path: str) -> str:
     return os.path.join(_real_folder(folder or os.curdir), name)
 
 
+@functools.lru_cache(maxsize=65536)
+def is_chart(folder: str) -> bool:
+    """FOLDER holds a Chart.yaml: a Helm chart's root (asked once per folder per run)."""
+    return os.path.isfile(os.path.join(folder, "Chart.yaml"))
+
+
 def forget_paths() -> None:
     _real_folder.cache_clear()
     real_path.cache_clear()
+    is_chart.cache_clear()
 
 
 def _parts(path: str) -> list[str]:

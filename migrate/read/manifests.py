@@ -569,7 +569,7 @@ def _is_helm_template(source: SourceFile, charts: dict[str, bool]) -> bool:
     folder = os.path.dirname(source.full_path)
     if folder not in charts:
         charts[folder] = any(
-            parent.name == "templates" and (parent.parent / "Chart.yaml").is_file()
+            parent.name == "templates" and files.is_chart(str(parent.parent))
             for parent in Path(source.full_path).parents
         )
     return charts[folder]
