@@ -13,6 +13,9 @@ timed):
   library       plan + stages.rewrite + writer.commit in a fresh interpreter, timed inside it
   cli           `wi-migrate rewrite --stage STAGE COPY`, timed from outside (start-up, plan,
                 edits, atomic writes, the status lines)
+  plan (floor)  `wi-migrate plan -o json REPO > file` with the same settings: a rewrite plans
+                the files again before it edits them (it never takes a plan on trust), so
+                this is what no rewrite can go below
 
 Target (issue 14): rewrite <= 0.1x the ruamel round trip of the changed files.
 """
@@ -85,12 +88,14 @@ def cases(repo: Path, stage: str, scratch: Path) -> dict[str, measure.Case]:
     changed = changed_files(repo, work)
     listing.write_text("\n".join(str(p) for p in changed))
     rewrite = [*measure.cli(), "rewrite", "--stage", stage, "--issuer", ISSUER]
+    plan = [*measure.cli(), "plan", "-o", "json", "--issuer", ISSUER]
     if stage == "switch":  # the generated repo has not had its prepare commit: the gate is
         rewrite += ["--skip-gate", "prepared"]  # still worked out, its refusal skipped
     return {
         "ruamel": lambda: measure.child([*me, "--ruamel", str(listing)], inner=True),
         "library": lambda: measure.child([*me, "--child", str(fresh(repo, work))], inner=True),
         "cli": lambda: measure.child([*rewrite, "--cluster-name", CLUSTER, str(fresh(repo, work))]),
+        "plan (floor)": lambda: measure.child([*plan, "--cluster-name", CLUSTER, str(repo)]),
     }
 
 

@@ -37,6 +37,11 @@ def addon(inventory: Inventory) -> bool:
     return any(c.install == "addon" for c in inventory.components)
 
 
+def self_managed(inventory: Inventory) -> list[PIComponent]:
+    """The parts of Pod Identity's install that are not AKS's add-on: uninstall deletes them."""
+    return [c for c in inventory.components if c.install != "addon"]
+
+
 def pod_identity_objects(
     inventory: Inventory, replacements: Mapping[tuple[str, str], ManagedIdentity | None]
 ) -> list[DeleteObject]:
@@ -106,7 +111,7 @@ def _replaced(
 
 
 def uninstall(inventory: Inventory) -> list[DeleteObject]:
-    parts = [c for c in inventory.components if c.install != "addon"]
+    parts = self_managed(inventory)
     parts.sort(key=lambda c: (UNINSTALL_ORDER.index(c.component), c.ref.kind, c.ref.name))
     return [DeleteObject(UNINSTALL, c.ref, _uninstall_reason(c), c.origins) for c in parts]
 
@@ -140,7 +145,7 @@ def unused_bindings(inventory: Inventory) -> list[Finding]:
 
 def installation_findings(inventory: Inventory) -> list[Finding]:
     out = []
-    raw = [c for c in inventory.components if c.install != "addon"]
+    raw = self_managed(inventory)
     if raw:
         # an object defined in several folders: copies of one install (one per cluster)
         folders = sorted(
