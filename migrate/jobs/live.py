@@ -32,7 +32,6 @@ from migrate.write.live import gates
 from migrate.write.live.journal import Journal
 from migrate.write.live.steps import Result, Steps
 
-CLUSTER_SOURCE = "cluster:"  # how a cluster plan's source begins (read.cluster)
 AZURE_ACTIONS = (CreateFederatedCredential, CreateManagedIdentity)
 Progress = Callable[[int, int, Result], None]
 
@@ -232,7 +231,7 @@ def check_made_here(saved: Plan, connection: Connection) -> None:
         f"{'' if connection.name == IN_CLUSTER else f'--context {connection.name} '}"
         "-o json > plan.json"
     )
-    if not (len(saved.source) == 1 and saved.source[0].startswith(CLUSTER_SOURCE)):
+    if saved.cluster_context is None:
         raise UserError(
             f"the saved plan was made from {saved.shown_source}, not from cluster "
             f"{connection.name}: apply runs a plan of the cluster it changes",

@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # a cluster's reader and planner are imported when a cluster 
     from migrate.kubeapi.client import Connection
     from migrate.read.cluster import Discovery
 
-CLUSTER_SOURCE = "cluster:"
-
 
 def plan_manifests(paths: Sequence[str], settings: Settings) -> Plan:
     with collector_paused():
@@ -51,7 +49,7 @@ def load_checked(path: str, kubeconfig: str = "", azure_only: bool = False) -> P
     fresh = fresh_plan(saved, path, kubeconfig)
     if not azure_only:
         return confirmed(saved, fresh, path)
-    live = any(s.startswith(CLUSTER_SOURCE) for s in saved.source)
+    live = saved.cluster_context is not None
     return confirmed(_azure(saved), _azure(fresh), path, exact_origins=not live)
 
 
@@ -64,9 +62,8 @@ def _azure(plan: Plan) -> Plan:
 
 def fresh_plan(saved: Plan, path: str, kubeconfig: str = "") -> Plan:
     sources = list(saved.source)
-    if len(sources) == 1 and sources[0].startswith(CLUSTER_SOURCE):
-        context = sources[0].removeprefix(CLUSTER_SOURCE)
-        return plan_cluster(context, kubeconfig, saved.settings)
+    if saved.cluster_context is not None:
+        return plan_cluster(saved.cluster_context, kubeconfig, saved.settings)
     if not sources or STDIN in sources:
         raise UserError(
             f"{path}: planned from {'standard input' if sources else 'no source'}: it cannot be "

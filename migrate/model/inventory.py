@@ -14,6 +14,7 @@ Pairs = tuple[tuple[str, str], ...]
 
 PI_GROUP = "aadpodidentity.k8s.io"
 PI_LABEL = "aadpodidbinding"
+CLUSTER_SOURCE = "cluster:"  # the source of what was read from a cluster: cluster:<context>
 WI_USE_LABEL = "azure.workload.identity/use"
 WI_CLIENT_ID = "azure.workload.identity/client-id"
 WI_TENANT_ID = "azure.workload.identity/tenant-id"

@@ -13,7 +13,14 @@ from typing import Any, Union
 
 from migrate.errors import UserError
 from migrate.model import codec, schema
-from migrate.model.inventory import FIC_AUDIENCE, Finding, ObjectRef, Origin, Pairs
+from migrate.model.inventory import (
+    CLUSTER_SOURCE,
+    FIC_AUDIENCE,
+    Finding,
+    ObjectRef,
+    Origin,
+    Pairs,
+)
 from migrate.model.stages import ALL
 
 API_VERSION = "wi-migrate/v1"
@@ -253,6 +260,14 @@ class Plan:
 
     def stage(self, stage: str) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if stage in (ALL, a.stage))
+
+    @property
+    def cluster_context(self) -> str | None:
+        """The kube context of a cluster's plan (its one source is cluster:<context>); None for
+        a plan of manifests."""
+        if len(self.source) == 1 and self.source[0].startswith(CLUSTER_SOURCE):
+            return self.source[0].removeprefix(CLUSTER_SOURCE)
+        return None
 
     @property
     def shown_source(self) -> str:

@@ -20,7 +20,7 @@ from migrate.kubeapi.client import Connection, Object
 from migrate.kubeapi.kinds import kind
 from migrate.kubeapi.oidc import published_issuer
 from migrate.model import findings, progress
-from migrate.model.inventory import PI_LABEL, Finding, Inventory, Origin
+from migrate.model.inventory import CLUSTER_SOURCE, PI_LABEL, Finding, Inventory, Origin
 from migrate.model.memory import collector_paused
 from migrate.read import merge
 from migrate.read.objects import Record, records
@@ -76,7 +76,7 @@ def read(connection: Connection) -> tuple[Inventory, Discovery]:
         inventory = merge.inventory(
             found,
             findings=(*reader.findings, *conflicts),
-            source=(f"cluster:{connection.name}",),
+            source=(CLUSTER_SOURCE + connection.name,),
             fingerprints=tuple(sorted(reader.fingerprints.items())),
         )
     return inventory, reader.discovery
