@@ -7,16 +7,15 @@ which values name the chart's ServiceAccount, and what its in-chart AzureIdentit
 selects. The result is findings that name the values to set per stage (docs/charts-values-iac.md),
 and the selectors those values use, which retire keeps in use.
 
-Values given from outside a chart (a Flux HelmRelease's spec.values, an Argo CD Application's
-spec.source.helm.valuesObject or values string) are read the same way, with the chart's keys
-assumed from the common conventions (podLabels, serviceAccount.*).
+Values given from outside a chart (a Flux HelmRelease, an Argo CD Application) are read by
+releases.py; a release of a chart in PATH has the chart's own values files changed (here:
+`installs`, `installed_uses`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,9 @@ from migrate.model.inventory import (
     SelectorUse,
     ValuesSite,
 )
-from migrate.read.files import Document, ParseError, is_chart, node_at, parse
+from migrate.read.files import ParseError, is_chart, parse
+from migrate.read.helm_values import LABELS_KEY, dotted, get, key_lines, scalar_text, scalars
+from migrate.read.releases import Release
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt")
 EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
@@ -49,7 +50,6 @@ RESOURCE_ID_LINE = re.compile(r"^\s*resourceI[Dd]\s*:\s*(.*?)\s*$")
 LABEL_MAPS = re.compile(r"(?:toYaml|with)\s+\$?\.Values\.((?:[\w]+\.)*(?:podLabels|labels))\b")
 IDENTITY_GUARD = re.compile(r"\{\{-?\s*if\s+\$?\.Values\.([\w.]+)\s*-?\}\}")
 VALUES_FILE = re.compile(r"^values[\w.-]*\.ya?ml$")
-LABELS_KEY = re.compile(r"(?:^|[a-z])[Ll]abels$")  # podLabels, labels, commonLabels
 
 
 @dataclass(frozen=True)
@@ -150,16 +150,7 @@ def _layer(
         return None
     if not isinstance(data, dict):
         return None
-    return shown, data, dict(_key_lines(docs[0].node, ()))
-
-
-def _key_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                here = (*path, str(key.value))
-                yield here, key.start_mark.line + 1
-                yield from _key_lines(value, here)
+    return shown, data, dict(key_lines(docs[0].node, ()))
 
 
 def _read_template(chart: Chart, shown: str, text: str) -> None:
@@ -238,14 +229,14 @@ def _resolve(chart: Chart) -> None:
     resolved = []
     for label in chart.labels:
         if label.kind == "value":
-            value = _get(chart.values, label.value_path)
+            value = get(chart.values, label.value_path)
             label = LabelSource(
                 label.file,
                 label.line,
                 label.kind,
                 label.expression,
                 label.value_path,
-                _text(value),
+                scalar_text(value),
                 chart.value_lines.get(label.value_path, 0),
                 chart.values_file,
                 indent=label.indent,
@@ -253,7 +244,7 @@ def _resolve(chart: Chart) -> None:
             )
         resolved.append(label)
     for path in sorted(chart.label_maps):
-        value = _get(chart.values, (*path, PI_LABEL))
+        value = get(chart.values, (*path, PI_LABEL))
         if value is not None:
             key = (*path, PI_LABEL)
             resolved.append(
@@ -263,29 +254,13 @@ def _resolve(chart: Chart) -> None:
                     "value",
                     ".Values." + ".".join(key),
                     key,
-                    _text(value),
+                    scalar_text(value),
                     chart.value_lines.get(key, 0),
                     chart.values_file,
                     written=f"{{{{ toYaml .Values.{'.'.join(path)} }}}}",
                 )
             )
     chart.labels = resolved
-
-
-def _get(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or isinstance(value, (dict, list)) else str(value)
-
-
-def _dotted(path: tuple[str, ...]) -> str:
-    return ".".join(f'"{k}"' if "." in k or "/" in k else k for k in path)
 
 
 # ---- what the chart's findings say
@@ -325,7 +300,7 @@ def _resolved(expressions: list[str], values: dict[str, Any]) -> str:
     for expression in expressions:
         ref = VALUE_REF.match(expression)
         if ref:
-            value = _text(_get(values, tuple(ref.group(1).split("."))))
+            value = scalar_text(get(values, tuple(ref.group(1).split("."))))
             if value:
                 return value
         elif "{{" not in expression and expression:
@@ -346,13 +321,13 @@ def _label_finding(chart: Chart, label: LabelSource, client_id: str) -> Finding:
         at = f" ({label.values_file}:{label.value_line})" if label.value_line else ""
         message = (
             f"{where}: the pod label {PI_LABEL} comes from the value "
-            f"{_dotted(label.value_path)}{shown}{at}, written by {label.file}:{label.line}"
+            f"{dotted(label.value_path)}{shown}{at}, written by {label.file}:{label.line}"
             if label.file != label.values_file or not label.value_line
             else f"{where}: the pod label {PI_LABEL} comes from the value "
-            f"{_dotted(label.value_path)}{shown}{at}, rendered as pod labels by the templates"
+            f"{dotted(label.value_path)}{shown}{at}, rendered as pod labels by the templates"
         )
         switch = _switch_keys(chart, label)
-        retire = f"remove {_dotted(label.value_path)}"
+        retire = f"remove {dotted(label.value_path)}"
         return findings.make(
             "helm-values",
             origin,
@@ -416,10 +391,10 @@ def _prepare_keys(chart: Chart, label: LabelSource, client_id: str) -> str:
 def _switch_keys(chart: Chart, label: LabelSource) -> str:
     parent = label.value_path[:-1]
     if label.value_path[-1] == PI_LABEL and parent:
-        return f'{_dotted((*parent, WI_USE_LABEL))}: "true"'
+        return f'{dotted((*parent, WI_USE_LABEL))}: "true"'
     maps = sorted(chart.label_maps)
     if maps:
-        return f'{_dotted((*maps[0], WI_USE_LABEL))}: "true"'
+        return f'{dotted((*maps[0], WI_USE_LABEL))}: "true"'
     return (
         f'the chart has no pod-labels value: add {WI_USE_LABEL}: "true" next to '
         f"{label.file}:{label.line}"
@@ -462,7 +437,7 @@ def _selector_findings(chart: Chart) -> list[Finding]:
 
 def _guard_hint(chart: Chart) -> str:
     if chart.identity_guards:
-        guard = _dotted(sorted(chart.identity_guards)[0])
+        guard = dotted(sorted(chart.identity_guards)[0])
         return f"at retire set {guard}: false to delete the chart's AzureIdentity and binding"
     return "at retire delete the chart's AzureIdentity and binding templates"
 
@@ -475,7 +450,7 @@ def _same(selector: str, label: LabelSource, chart: Chart) -> bool:
         path = tuple(ref.group(1).split("."))
         if path == label.value_path:
             return True
-        value = _text(_get(chart.values, path))
+        value = scalar_text(get(chart.values, path))
         return bool(value) and value == label.value
     return "{{" not in selector and selector == label.value and bool(selector)
 
@@ -507,9 +482,9 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
     label_paths |= {(*m, PI_LABEL) for m in chart.label_maps}
     out = []
     for path in sorted(label_paths):
-        setting = [(f, lines) for f, data, lines in layers if _get(data, path) is not None]
-        selector = _text(_get(merged, path))
-        given = _get(release.values, path) is not None  # the release's own use
+        setting = [(f, lines) for f, data, lines in layers if get(data, path) is not None]
+        selector = scalar_text(get(merged, path))
+        given = get(release.values, path) is not None  # the release's own use
         if not setting or given or not selector or len(path) < 2:
             continue
         if not LABELS_KEY.search(path[-2]):
@@ -517,10 +492,10 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
         file, lines = setting[-1]
         account_key = (*path[:-2], "serviceAccount")
         identity = _own_identity(chart, merged, release)
-        guards = sorted(g for g in chart.identity_guards if _get(merged, g) is True)
+        guards = sorted(g for g in chart.identity_guards if get(merged, g) is True)
         present = tuple(
             (key, value)
-            for key, value in _scalars(merged, ())
+            for key, value in scalars(merged, ())
             if key[: len(account_key)] == account_key or key[:-1] == path[:-1]
         )
         retire = ((guards[0], "false"),) if identity is not None and guards else ()
@@ -532,8 +507,8 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
             SelectorUse(
                 selector,
                 release.namespace,
-                _text(_get(merged, (*account_key, "name"))),
-                f"chart {chart.name} ({file}: {_dotted(path)}), installed by {release.kind} "
+                scalar_text(get(merged, (*account_key, "name"))),
+                f"chart {chart.name} ({file}: {dotted(path)}), installed by {release.kind} "
                 f"{release.namespace}/{release.name}",
                 f"review the value changes the plan lists for {file}: rewrite makes them, "
                 "one stage at a time",
@@ -567,243 +542,3 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-# ---- values given to a chart from outside it: Flux HelmRelease, Argo CD Application
-
-RELEASE_KINDS = ("HelmRelease", "Application")
-
-
-@dataclass(frozen=True)
-class Release:
-    kind: str  # "HelmRelease" or "Application"
-    name: str
-    namespace: str  # where the chart's objects go
-    origin: Origin
-    values: dict[str, Any]
-    where: str  # the values' field, e.g. spec.values
-    lines: dict[tuple[str, ...], int]  # key path in the values -> file line (0: not known)
-    chart: str  # the chart it installs, as the release names it
-    local: bool  # a chart folder in the same repository (its keys were read there)
-    target: ObjectRef  # the release object, as its file names it
-    values_at: tuple[str, ...] | None  # the values' mapping in it; None: not plain YAML
-    # values files of a chart in PATH, in order, relative to the chart folder (Argo CD
-    # helm.valueFiles after values.yaml; Flux chart.spec.valuesFiles instead of it)
-    value_files: tuple[str, ...] = ("values.yaml",)
-
-    def uses(self, client_id: Any) -> list[SelectorUse]:
-        """One use per label the values set: the planner plans the credential and
-        annotation for the account the values name, and retire keeps the bindings."""
-        out = []
-        for path, selector in _labels(self.values, ()):
-            line = self.lines.get(path, 0) or self.origin.line
-            origin = Origin(
-                self.origin.file, line, self.origin.document, version=self.origin.version
-            )
-            # an umbrella chart's subchart values sit under its name: kong.podLabels
-            account_key = (*path[:-2], "serviceAccount")
-            account = _mapping(_get(self.values, account_key))
-            # an account only when the values name it: a chart's default name depends on
-            # its release name and on keys of its own, which are not read here
-            named = str(account.get("name") or "")
-            sa = _dotted(account_key)
-            prepare = []
-            if account.get("create") is False:
-                prepare.append(f"({sa}.create is false: annotate {named} where it is)")
-            elif "create" in account and account.get("create") is not True:
-                prepare.append(f"{sa}.create: true")
-            if not named:
-                prepare.append(f"{sa}.name: {selector} (then plan again)")
-            cid = client_id(selector) or "<the identity's client id>"
-            prepare.append(f'{sa}.annotations."{WI_CLIENT_ID}": "{cid}"')
-            what = f"{self.kind} {self.namespace}/{self.name} ({self.where}: {_dotted(path)})"
-            site = self._site(path, account_key)
-            hint = (
-                f"review the value changes the plan lists for {self.where}: rewrite makes "
-                "them, one stage at a time"
-                if site is not None
-                else f"migrate it in {self.where}: prepare: {', '.join(prepare)}; switch: "
-                f'{_dotted((*path[:-1], WI_USE_LABEL))}: "true"; retire: remove {_dotted(path)}'
-            )
-            out.append(SelectorUse(selector, self.namespace, named, what, hint, (origin,), site))
-        return out
-
-    def assumed(self) -> Finding | None:
-        """A chart not in PATH: the keys the tool reads and changes are the common ones."""
-        if self.local:
-            return None
-        return findings.make(
-            "chart-keys-assumed",
-            self.origin,
-            f"{self.kind} {self.namespace}/{self.name} installs chart {self.chart}, which is "
-            "not in PATH: its values are read and changed with the common chart keys "
-            "(podLabels, serviceAccount.create/name/annotations)",
-            f"check that chart {self.chart} has these keys (helm show values); if it names "
-            "them otherwise, make the changes by hand",
-            f"{self.kind}/{self.namespace}/{self.name}",
-        )
-
-    def _site(self, label_key: tuple[str, ...], account_key: tuple[str, ...]) -> ValuesSite | None:
-        """Where the tool edits these values itself: plain YAML, the pod label in a labels
-        map (podLabels, labels, ...) that can take the use label beside it."""
-        if self.values_at is None or len(label_key) < 2 or not LABELS_KEY.search(label_key[-2]):
-            return None
-        parent = label_key[:-1]
-        present = [
-            (key, value)
-            for key, value in _scalars(self.values, ())
-            if key[: len(account_key)] == account_key or key[:-1] == parent
-        ]
-        return ValuesSite(self.target, self.values_at, label_key, account_key, tuple(present))
-
-
-def _scalars(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(values, dict):
-        for key, value in values.items():
-            yield from _scalars(value, (*path, str(key)))
-    elif not isinstance(values, list) and values is not None:
-        yield path, str(values).lower() if isinstance(values, bool) else str(values)
-
-
-def _labels(values: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(values, dict):
-        for key, value in values.items():
-            here = (*path, str(key))
-            if key == PI_LABEL and isinstance(value, (str, int)) and str(value):
-                yield here, str(value)
-            else:
-                yield from _labels(value, here)
-
-
-def release(data: Any, doc: Document, origin: Origin) -> Release | None:
-    """The release's values when they set aadpodidbinding or install a chart of the same
-    repository (whose own values may); None for anything else (an Application of kustomize
-    manifests, a HelmRelease of a remote chart without the label)."""
-    if not isinstance(data, dict):
-        return None
-    api = str(data.get("apiVersion", ""))
-    meta = _mapping(data.get("metadata"))
-    spec = _mapping(data.get("spec"))
-    if data.get("kind") == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
-        values = spec.get("values")
-        chart_spec = _get(spec, ("chart", "spec")) or {}
-        chart = str(chart_spec.get("chart", "")) if isinstance(chart_spec, dict) else ""
-        namespace = str(spec.get("targetNamespace") or meta.get("namespace") or "default")
-        where = "spec.values"
-        key_path: tuple[str, ...] = ("spec", "values")
-        local = chart.startswith("./") or chart.startswith("../")
-        # Flux: paths in the source, in place of values.yaml when given
-        given = chart_spec.get("valuesFiles") if isinstance(chart_spec, dict) else None
-        value_files = _inside_chart(chart, given) or ("values.yaml",)
-    elif data.get("kind") == "Application" and api.startswith("argoproj.io/"):
-        helm = _get(spec, ("source", "helm"))
-        local = not _get(spec, ("source", "chart")) and bool(_get(spec, ("source", "path")))
-        if not isinstance(helm, dict):
-            if not local:
-                return None
-            helm = {}  # a chart folder Argo CD finds by its Chart.yaml, no values given
-        chart = str(_get(spec, ("source", "chart")) or _get(spec, ("source", "path")) or "")
-        # Argo CD: paths in the chart folder, after its values.yaml ($ref files: elsewhere)
-        files = helm.get("valueFiles")
-        extra = [f for f in (files if isinstance(files, list) else []) if isinstance(f, str)]
-        value_files = ("values.yaml", *(f.removeprefix("./") for f in extra if _plain(f)))
-        namespace = str(_get(spec, ("destination", "namespace")) or "default")
-        if isinstance(helm.get("valuesObject"), dict):
-            values, where = helm["valuesObject"], "spec.source.helm.valuesObject"
-            key_path = ("spec", "source", "helm", "valuesObject")
-        elif isinstance(helm.get("values"), str):
-            return _string_values(data, doc, origin, helm["values"], chart, local, namespace)
-        else:
-            values, where = {}, "spec.source.helm.valuesObject"
-            key_path = ("spec", "source", "helm", "valuesObject")
-    else:
-        return None
-    if not isinstance(values, dict):
-        values = {}
-    if not local and not any(True for _ in _labels(values, ())):
-        return None
-    lines = {}
-    base = node_at(doc.node, key_path)
-    if base is not None:
-        lines = {p: line for p, line in _key_lines(base, ())}
-    return Release(
-        str(data["kind"]),
-        str(meta.get("name", "")),
-        namespace,
-        origin,
-        values,
-        where,
-        lines,
-        chart or "?",
-        local,
-        _ref(data),
-        key_path,
-        value_files,
-    )
-
-
-def _string_values(
-    data: dict[str, Any],
-    doc: Document,
-    origin: Origin,
-    text: str,
-    chart: str,
-    local: bool,
-    namespace: str,
-) -> Release | None:
-    """An Argo CD values string: YAML inside a YAML string, read for its keys; its lines
-    are found by the key's text in the file (a string's lines start after `values: |`)."""
-    try:  # the project's parser: its alias and depth limits hold inside the string too
-        inner = parse(doc.file, text)
-        values = inner[0].data if inner else None
-    except (ParseError, yaml.YAMLError, RecursionError):
-        return None
-    if not isinstance(values, dict) or not any(True for _ in _labels(values, ())):
-        return None
-    lines: dict[tuple[str, ...], int] = {}
-    node = node_at(doc.node, ("spec", "source", "helm", "values"))
-    if node is not None and getattr(node, "style", None) in ("|", ">"):
-        first = node.start_mark.line + 2  # the line after `values: |`
-        lines = {p: first + line - 1 for p, line in _key_lines(inner[0].node, ())}
-    meta = _mapping(data.get("metadata"))
-    return Release(
-        "Application",
-        str(meta.get("name", "")),
-        namespace,
-        origin,
-        values,
-        "spec.source.helm.values (a YAML string)",
-        lines,
-        chart or "?",
-        local,
-        _ref(data),
-        None,
-    )
-
-
-def _inside_chart(chart: str, paths: Any) -> tuple[str, ...]:
-    """Flux valuesFiles (paths in the source) as names in the chart folder CHART."""
-    if not isinstance(paths, list):
-        return ()
-    folder = chart.strip("./").rstrip("/") + "/"
-    names = (str(p).removeprefix("./") for p in paths if isinstance(p, str))
-    return tuple(n[len(folder) :] for n in names if n.startswith(folder) and _plain(n))
-
-
-def _plain(path: str) -> bool:
-    """A path the tool can follow: in the repository, not a $ref, URL or absolute path."""
-    return not path.startswith(("$", "/")) and "://" not in path and ".." not in path
-
-
-def _ref(data: dict[str, Any]) -> ObjectRef:
-    meta = _mapping(data.get("metadata"))
-    return ObjectRef(
-        str(data.get("kind", "")),
-        str(meta.get("name", "")),
-        str(meta.get("namespace", "")),
-        str(data.get("apiVersion", "")),
-    )
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

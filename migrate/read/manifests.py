@@ -40,6 +40,7 @@ from migrate.read import (
     masking,
     merge,
     pod_labels,
+    releases,
     substitutions,
 )
 from migrate.read.builds import View
@@ -155,7 +156,7 @@ class Reader:
         self._charts: dict[str, bool] = {}  # folder -> inside a chart's templates/
         self._chart_roots: dict[str, str] = {}  # folder -> the chart it is part of, or ""
         self._chart_files: dict[str, list[SourceFile]] = {}  # chart -> its relevant files
-        self._releases: list[charts.Release] = []  # HelmReleases, Argo CD Applications
+        self._releases: list[releases.Release] = []  # HelmReleases, Argo CD Applications
         self._iac_labels: list[iac.Label] = []  # pod labels Terraform or a template gives
 
     def service_account_names(self) -> set[str]:
@@ -371,7 +372,7 @@ class Reader:
             for doc in docs:
                 wanted = (
                     doc.kind in READERS
-                    or doc.kind in charts.RELEASE_KINDS
+                    or doc.kind in releases.RELEASE_KINDS
                     or doc.kind == "List"
                     or doc.mentions_any(RELEVANT_WORDS)
                 )
@@ -471,8 +472,8 @@ class Reader:
             data, written = self._overlays.built(data, view)
         origin = Origin(source.path, doc.line, doc.index, written, version=source.fingerprint)
         release = (
-            charts.release(data, doc, origin)
-            if kind in charts.RELEASE_KINDS and not components.installs_pod_identity(data)
+            releases.release(data, doc, origin)
+            if kind in releases.RELEASE_KINDS and not components.installs_pod_identity(data)
             else None
         )
         if release is not None:
