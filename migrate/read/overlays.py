@@ -57,7 +57,6 @@ class Overlays:
     )  # top -> account as written -> (namespace, name) as built
     _patches: list[tuple[Patch, SourceFile, Document]] = field(default_factory=list)
     _in_view: list[tuple[Record, View]] = field(default_factory=list)
-    _client_id: Callable[[str], str] = field(default=lambda selector: "")
 
     def built(self, data: dict[str, Any], view: View) -> tuple[dict[str, Any], str]:
         """DATA as the build makes it, and the object as written ("" when the same)."""
@@ -123,14 +122,13 @@ class Overlays:
     ) -> tuple[list[Record], list[Finding]]:
         """The patches' records (to merge after every other), and the findings. CLIENT_ID:
         the client id of the identity a selector's binding names, for manual steps."""
-        self._client_id = client_id
         out: list[Record] = []
         problems: list[Finding] = []
         problems += self._shared_bases()
         ordered = sorted(self._patches, key=lambda p: -p[0].depth)  # inner layers first
         for patch, source, doc in ordered:
             for part in partials(patch, doc):
-                found, notes = self._apply(patch, source, doc, part)
+                found, notes = self._apply(patch, source, doc, part, client_id)
                 out += found
                 problems += notes
         return out, problems
@@ -157,7 +155,12 @@ class Overlays:
         ]
 
     def _apply(
-        self, patch: Patch, source: SourceFile, doc: Document, part: Partial
+        self,
+        patch: Patch,
+        source: SourceFile,
+        doc: Document,
+        part: Partial,
+        client_id: Callable[[str], str],
     ) -> tuple[list[Record], list[Finding]]:
         ref = f"{part.kind}/{part.namespace}/{part.name}" if part.name else ""
         origin = Origin(source.path, part.line, doc.index, ref, source.fingerprint)
@@ -169,7 +172,7 @@ class Overlays:
         if not hits:
             if not sets_label:
                 return [], notes
-            notes.append(self._unresolved(patch, origin, part, sets_label))
+            notes.append(self._unresolved(patch, origin, part, sets_label, client_id(sets_label)))
             return self._flux_controller(patch, origin, part), notes
         out: list[Record] = []
         for hit in hits:
@@ -247,7 +250,9 @@ class Overlays:
             for r in found
         ]
 
-    def _unresolved(self, patch: Patch, origin: Origin, part: Partial, selector: str) -> Finding:
+    def _unresolved(
+        self, patch: Patch, origin: Origin, part: Partial, selector: str, client_id: str
+    ) -> Finding:
         remote = self.remotes_of(patch.view.top)
         where = (
             f"its base is not in PATH (remote: {', '.join(remote)})"
@@ -258,7 +263,7 @@ class Overlays:
         namespace = patch.view.namespace(part.kind, part.namespace or "flux-system")
         # Flux's own controllers: the account is known by name; any other base's is not
         account = f"{namespace}/{name}" if name in FLUX_CONTROLLERS else ""
-        client_id = self._client_id(selector) or "<the client id of its identity>"
+        client_id = client_id or "<the client id of its identity>"
         who = f"ServiceAccount {account}" if account else "the ServiceAccount the base's pods use"
         subject = (
             f"system:serviceaccount:{account.replace('/', ':')}"
