@@ -14,6 +14,7 @@ the same way, by a small `--child` mode of the benchmark script that prints its 
 from __future__ import annotations
 
 import fcntl
+import functools
 import itertools
 import json
 import os
@@ -127,20 +128,18 @@ def _drain(fd: int, into: bytearray) -> None:
 
 
 _SCRATCH: list[str] = []
-_COMPILED: list[bool] = []
 
 
+@functools.cache
 def compiled() -> None:
     """The project's bytecode, written once before the first child runs: a user's install
     has it (pip compiles a wheel's modules; an editable install writes them on first use).
     A machine that sets PYTHONDONTWRITEBYTECODE (this one does) would otherwise make every
     CLI run compile ~150 modules, ~0.12 s that no user pays."""
-    if not _COMPILED:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(ROOT / "migrate")], env=env, check=True
-        )
-        _COMPILED.append(True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "migrate")], env=env, check=True
+    )
 
 
 def scratch() -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from migrate.read.fields import string
 from migrate.read.files import Document, ParseError, child, forget_paths, parse, real_path
 from migrate.read.kustomize import KUSTOMIZATION_NAMES
 
@@ -118,9 +119,9 @@ class _Kustomization:
         return Layer(
             self.folder,
             self.file,
-            _text(self.data.get("namespace")),
-            _text(self.data.get("namePrefix")),
-            _text(self.data.get("nameSuffix")),
+            string(self.data.get("namespace")),
+            string(self.data.get("namePrefix")),
+            string(self.data.get("nameSuffix")),
         )
 
     def text_line(self, key: str, entry: dict[str, Any], line: int) -> int:
@@ -291,7 +292,7 @@ def _patches(k: _Kustomization, view: View, depth: int) -> Iterator[Patch]:
                     yield _file_patch(k, view, depth, entry, (), False)
             elif isinstance(entry, dict):
                 target = tuple(
-                    (str(a), _text(b))
+                    (str(a), string(b))
                     for a, b in (entry.get("target") or {}).items()
                     if isinstance(entry.get("target"), dict)
                 )
@@ -337,7 +338,3 @@ def _join(folder: str, entry: str) -> str:
 
 def _real(path: str) -> str:
     return real_path(path)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

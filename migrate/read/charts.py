@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from migrate.model import findings
+from migrate.model.describe import dotted
 from migrate.model.inventory import (
     CHART_VALUES,
     PI_LABEL,
@@ -35,8 +36,9 @@ from migrate.model.inventory import (
     SelectorUse,
     ValuesSite,
 )
+from migrate.read.fields import dig
 from migrate.read.files import ParseError, is_chart, parse
-from migrate.read.helm_values import LABELS_KEY, dotted, get, key_lines, scalar_text, scalars
+from migrate.read.helm_values import LABELS_KEY, key_lines, scalar_text, scalars
 from migrate.read.releases import Release
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt")
@@ -229,7 +231,7 @@ def _resolve(chart: Chart) -> None:
     resolved = []
     for label in chart.labels:
         if label.kind == "value":
-            value = get(chart.values, label.value_path)
+            value = dig(chart.values, *label.value_path)
             label = LabelSource(
                 label.file,
                 label.line,
@@ -244,7 +246,7 @@ def _resolve(chart: Chart) -> None:
             )
         resolved.append(label)
     for path in sorted(chart.label_maps):
-        value = get(chart.values, (*path, PI_LABEL))
+        value = dig(chart.values, *path, PI_LABEL)
         if value is not None:
             key = (*path, PI_LABEL)
             resolved.append(
@@ -300,7 +302,7 @@ def _resolved(expressions: list[str], values: dict[str, Any]) -> str:
     for expression in expressions:
         ref = VALUE_REF.match(expression)
         if ref:
-            value = scalar_text(get(values, tuple(ref.group(1).split("."))))
+            value = scalar_text(dig(values, *ref.group(1).split(".")))
             if value:
                 return value
         elif "{{" not in expression and expression:
@@ -450,7 +452,7 @@ def _same(selector: str, label: LabelSource, chart: Chart) -> bool:
         path = tuple(ref.group(1).split("."))
         if path == label.value_path:
             return True
-        value = scalar_text(get(chart.values, path))
+        value = scalar_text(dig(chart.values, *path))
         return bool(value) and value == label.value
     return "{{" not in selector and selector == label.value and bool(selector)
 
@@ -482,9 +484,9 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
     label_paths |= {(*m, PI_LABEL) for m in chart.label_maps}
     out = []
     for path in sorted(label_paths):
-        setting = [(f, lines) for f, data, lines in layers if get(data, path) is not None]
-        selector = scalar_text(get(merged, path))
-        given = get(release.values, path) is not None  # the release's own use
+        setting = [(f, lines) for f, data, lines in layers if dig(data, *path) is not None]
+        selector = scalar_text(dig(merged, *path))
+        given = dig(release.values, *path) is not None  # the release's own use
         if not setting or given or not selector or len(path) < 2:
             continue
         if not LABELS_KEY.search(path[-2]):
@@ -492,7 +494,7 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
         file, lines = setting[-1]
         account_key = (*path[:-2], "serviceAccount")
         identity = _own_identity(chart, merged, release)
-        guards = sorted(g for g in chart.identity_guards if get(merged, g) is True)
+        guards = sorted(g for g in chart.identity_guards if dig(merged, *g) is True)
         present = tuple(
             (key, value)
             for key, value in scalars(merged, ())
@@ -507,7 +509,7 @@ def installed_uses(chart: Chart, release: Release, versions: Any) -> list[Select
             SelectorUse(
                 selector,
                 release.namespace,
-                scalar_text(get(merged, (*account_key, "name"))),
+                scalar_text(dig(merged, *account_key, "name")),
                 f"chart {chart.name} ({file}: {dotted(path)}), installed by {release.kind} "
                 f"{release.namespace}/{release.name}",
                 f"review the value changes the plan lists for {file}: rewrite makes them, "

@@ -26,6 +26,16 @@ def text(value: Any) -> str:
     return str(value)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """VALUE when it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def string(value: Any) -> str:
+    """VALUE when it is a string, else "" (a name or namespace written as a number is none)."""
+    return value if isinstance(value, str) else ""
+
+
 def dig(obj: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(obj, dict):

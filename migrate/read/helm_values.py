@@ -1,8 +1,8 @@
 """Paths into Helm values (a chart's values files, a release's values): what charts.py and
 releases.py both read them with.
 
-A path is a tuple of keys, `("serviceAccount", "annotations")`; a missing key anywhere on it
-reads as None. `dotted` writes a path as `helm --set` would name it.
+A path is a tuple of keys, `("serviceAccount", "annotations")`: read one with fields.dig,
+write one as `helm --set` names it with describe.dotted.
 """
 
 from __future__ import annotations
@@ -16,21 +16,9 @@ import yaml
 LABELS_KEY = re.compile(r"(?:^|[a-z])[Ll]abels$")  # a labels map: podLabels, labels, commonLabels
 
 
-def get(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
-
-
 def scalar_text(value: Any) -> str:
     """A scalar as the chart would render it; "" for a missing value or a collection."""
     return "" if value is None or isinstance(value, (dict, list)) else str(value)
-
-
-def dotted(path: tuple[str, ...]) -> str:
-    return ".".join(f'"{k}"' if "." in k or "/" in k else k for k in path)
 
 
 def key_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:

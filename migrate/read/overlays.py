@@ -30,6 +30,7 @@ from migrate.model.inventory import (
 )
 from migrate.read import upstream
 from migrate.read.builds import Builds, Patch, View
+from migrate.read.fields import mapping, string
 from migrate.read.files import Document, SourceFile, real_path
 from migrate.read.objects import Record, field_lines, records
 from migrate.read.patches import Built, Partial, partials, targets
@@ -61,10 +62,10 @@ class Overlays:
     def built(self, data: dict[str, Any], view: View) -> tuple[dict[str, Any], str]:
         """DATA as the build makes it, and the object as written ("" when the same)."""
         kind = str(data.get("kind", ""))
-        meta = _mapping(data.get("metadata"))
-        name, ns = _text(meta.get("name")), _text(meta.get("namespace"))
+        meta = mapping(data.get("metadata"))
+        name, ns = string(meta.get("name")), string(meta.get("namespace"))
         built_name, built_ns = view.name(kind, name), view.namespace(kind, ns)
-        labels = _mapping(meta.get("labels"))
+        labels = mapping(meta.get("labels"))
         if name:
             pairs = tuple((str(k), str(v)) for k, v in labels.items())
             self._objects[view.top].append(Built(view, kind, name, ns, pairs, built_name, built_ns))
@@ -176,7 +177,7 @@ class Overlays:
             return self._flux_controller(patch, origin, part), notes
         out: list[Record] = []
         for hit in hits:
-            meta = _mapping(part.data.get("metadata"))
+            meta = mapping(part.data.get("metadata"))
             meta = {**meta, "name": hit.built_name}
             if hit.built_namespace:
                 meta["namespace"] = hit.built_namespace
@@ -243,7 +244,7 @@ class Overlays:
         if part.kind != "Deployment" or name not in FLUX_CONTROLLERS:
             return []
         namespace = patch.view.namespace(part.kind, part.namespace or "flux-system")
-        meta = {**_mapping(part.data.get("metadata")), "name": name, "namespace": namespace}
+        meta = {**mapping(part.data.get("metadata")), "name": name, "namespace": namespace}
         found, _ = records({**part.data, "metadata": meta}, namespace, origin)
         return [
             dataclasses.replace(r, service_account=name) if isinstance(r, Workload) else r
@@ -346,11 +347,3 @@ def _install_entry(source: SourceFile, line: int, entry: str) -> Finding:
         + (" from outside the repo" if remote else ""),
         hint,
     )
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from migrate.read.builds import Patch, View
+from migrate.read.fields import mapping, string
 from migrate.read.files import Document
 
 
@@ -64,9 +65,9 @@ def partials(patch: Patch, doc: Document) -> Iterator[Partial]:
         return
     if not isinstance(data, dict):
         return
-    meta = _mapping(data.get("metadata"))
+    meta = mapping(data.get("metadata"))
     kind = str(data.get("kind", "")) or dict(patch.target).get("kind", "")
-    name, ns = _text(meta.get("name")), _text(meta.get("namespace"))
+    name, ns = string(meta.get("name")), string(meta.get("namespace"))
     if kind:
         yield Partial({**data, "kind": kind}, doc.line, kind, name, ns)
 
@@ -146,11 +147,3 @@ def _from_ops(ops: list[Any], node: yaml.Node) -> tuple[dict[str, Any], int] | N
             if not first and isinstance(node, yaml.SequenceNode) and i < len(node.value):
                 first = node.value[i].start_mark.line + 1
     return (out, first) if out else None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from migrate.model import findings
+from migrate.model.describe import dotted
 from migrate.model.inventory import (
     PI_LABEL,
     WI_CLIENT_ID,
@@ -25,8 +26,9 @@ from migrate.model.inventory import (
     SelectorUse,
     ValuesSite,
 )
+from migrate.read.fields import dig, mapping
 from migrate.read.files import Document, ParseError, node_at, parse
-from migrate.read.helm_values import LABELS_KEY, dotted, get, key_lines, scalars
+from migrate.read.helm_values import LABELS_KEY, key_lines, scalars
 
 RELEASE_KINDS = ("HelmRelease", "Application")
 
@@ -59,7 +61,7 @@ class Release:
             )
             # an umbrella chart's subchart values sit under its name: kong.podLabels
             account_key = (*path[:-2], "serviceAccount")
-            account = _mapping(get(self.values, account_key))
+            account = mapping(dig(self.values, *account_key))
             # an account only when the values name it: a chart's default name depends on
             # its release name and on keys of its own, which are not read here
             named = str(account.get("name") or "")
@@ -131,11 +133,11 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
     if not isinstance(data, dict):
         return None
     api = str(data.get("apiVersion", ""))
-    meta = _mapping(data.get("metadata"))
-    spec = _mapping(data.get("spec"))
+    meta = mapping(data.get("metadata"))
+    spec = mapping(data.get("spec"))
     if data.get("kind") == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
         values = spec.get("values")
-        chart_spec = get(spec, ("chart", "spec")) or {}
+        chart_spec = dig(spec, "chart", "spec") or {}
         chart = str(chart_spec.get("chart", "")) if isinstance(chart_spec, dict) else ""
         namespace = str(spec.get("targetNamespace") or meta.get("namespace") or "default")
         where = "spec.values"
@@ -145,18 +147,18 @@ def release(data: Any, doc: Document, origin: Origin) -> Release | None:
         given = chart_spec.get("valuesFiles") if isinstance(chart_spec, dict) else None
         value_files = _inside_chart(chart, given) or ("values.yaml",)
     elif data.get("kind") == "Application" and api.startswith("argoproj.io/"):
-        helm = get(spec, ("source", "helm"))
-        local = not get(spec, ("source", "chart")) and bool(get(spec, ("source", "path")))
+        helm = dig(spec, "source", "helm")
+        local = not dig(spec, "source", "chart") and bool(dig(spec, "source", "path"))
         if not isinstance(helm, dict):
             if not local:
                 return None
             helm = {}  # a chart folder Argo CD finds by its Chart.yaml, no values given
-        chart = str(get(spec, ("source", "chart")) or get(spec, ("source", "path")) or "")
+        chart = str(dig(spec, "source", "chart") or dig(spec, "source", "path") or "")
         # Argo CD: paths in the chart folder, after its values.yaml ($ref files: elsewhere)
         files = helm.get("valueFiles")
         extra = [f for f in (files if isinstance(files, list) else []) if isinstance(f, str)]
         value_files = ("values.yaml", *(f.removeprefix("./") for f in extra if _plain(f)))
-        namespace = str(get(spec, ("destination", "namespace")) or "default")
+        namespace = str(dig(spec, "destination", "namespace") or "default")
         if isinstance(helm.get("valuesObject"), dict):
             values, where = helm["valuesObject"], "spec.source.helm.valuesObject"
             key_path = ("spec", "source", "helm", "valuesObject")
@@ -214,7 +216,7 @@ def _string_values(
     if node is not None and getattr(node, "style", None) in ("|", ">"):
         first = node.start_mark.line + 2  # the line after `values: |`
         lines = {p: first + line - 1 for p, line in key_lines(inner[0].node, ())}
-    meta = _mapping(data.get("metadata"))
+    meta = mapping(data.get("metadata"))
     return Release(
         "Application",
         str(meta.get("name", "")),
@@ -245,14 +247,10 @@ def _plain(path: str) -> bool:
 
 
 def _ref(data: dict[str, Any]) -> ObjectRef:
-    meta = _mapping(data.get("metadata"))
+    meta = mapping(data.get("metadata"))
     return ObjectRef(
         str(data.get("kind", "")),
         str(meta.get("name", "")),
         str(meta.get("namespace", "")),
         str(data.get("apiVersion", "")),
     )
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
